@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// OpenCV 4.6 and dlib 19.24 come from Debian (libopencv-dev, libdlib-dev). Only the modules we call are linked:
+// pkg-config's full list pulls in Qt and VTK (375 shared libraries, 0.25 s start-up measured).
+let openCVModules = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_dnn", "opencv_calib3d",
+                     "opencv_objdetect", "opencv_videoio", "opencv_video"]
+
+let package = Package(
+    name: "Mien",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Mien", targets: ["Mien"]),
+        .executable(name: "mien", targets: ["MienCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // The only code that includes OpenCV or dlib. Plain C header, C++17 inside, no exception crosses it.
+        .target(
+            name: "CMienVision",
+            cxxSettings: [
+                .unsafeFlags(["-I/usr/include/opencv4", "-O2", "-fexceptions"]),
+            ],
+            linkerSettings: openCVModules.map { .linkedLibrary($0) } + [
+                .linkedLibrary("dlib"), .linkedLibrary("blas"), .linkedLibrary("lapack"),
+                .linkedLibrary("stdc++"),
+            ]
+        ),
+        // Audio decoding (FFmpeg's libraries from Debian): any file or video soundtrack → 16 kHz mono floats.
+        .target(
+            name: "CMienAudio",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [
+                .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avutil"),
+                .linkedLibrary("swresample"),
+            ]
+        ),
+        // Value types, protocols, measures, policy: pure Swift, no OpenCV, no I/O of its own.
+        .target(name: "MienCore"),
+        .target(name: "MienVision", dependencies: ["MienCore", "CMienVision"]),
+        .target(name: "MienVoice", dependencies: ["MienCore", "MienVision", "CMienAudio"]),
+        .target(name: "MienReport", dependencies: ["MienCore"]),
+        .target(name: "MienStore", dependencies: [
+            "MienCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The front door: Analyzer, VideoAnalyzer, VoiceAnalyzer. CLI and server call exactly these.
+        .target(name: "Mien", dependencies: ["MienCore", "MienVision", "MienVoice", "MienReport", "MienStore"],
+                resources: []),
+        .executableTarget(name: "MienCLI", dependencies: [
+            "Mien",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "MienCoreTests", dependencies: ["MienCore"]),
+        .testTarget(name: "MienVisionTests", dependencies: ["MienVision", "Mien"]),
+        .testTarget(name: "MienStoreTests", dependencies: ["MienStore"]),
+        .testTarget(name: "MienVoiceTests", dependencies: ["MienVoice", "Mien"]),
+        .testTarget(name: "MienTests", dependencies: ["Mien", "MienCLI"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,2 @@
+#include "mien_audio.h"
+int mien_audio_version(void) { return 1; }
