@@ -1,0 +1,47 @@
+/// Why an input could not be analysed. Every message names the input, the problem and what to do.
+public enum AnalysisError: Error, Sendable, Hashable, CustomStringConvertible {
+    case fileNotFound(path: String)
+    case unreadable(path: String, reason: String)
+    case emptyFile(path: String)
+    case notAnImage(source: String)
+    case corruptImage(source: String, format: String)
+    case tooManyPixels(source: String, width: Int, height: Int, limit: Int)
+    case imageTooSmall(source: String, width: Int, height: Int)
+    case noImagesInDirectory(path: String)
+    case modelMissing(path: String, hint: String)
+    case modelInvalid(path: String, reason: String)
+    case backend(stage: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let p):
+            return "\(p): no such file or directory. Check the path."
+        case .unreadable(let p, let r):
+            return "\(p): cannot be read (\(r)). Check its permissions."
+        case .emptyFile(let p):
+            return "\(p): the file is empty (0 bytes). It is not an image; re-export or re-download it."
+        case .notAnImage(let s):
+            return "\(s): not an image Mien can read (supported: JPEG, PNG, WebP, BMP, TIFF). Is it the right file?"
+        case .corruptImage(let s, let f):
+            return "\(s): the \(f.uppercased()) data is damaged or cut short and cannot be decoded. Re-export the image."
+        case .tooManyPixels(let s, let w, let h, let limit):
+            return "\(s): \(w)×\(h) is \(Self.megapixels(w * h)) MP, over the \(Self.megapixels(limit)) MP limit; "
+                + "refused before decoding. Downscale it, or raise the limit (--max-megapixels)."
+        case .imageTooSmall(let s, let w, let h):
+            return "\(s): \(w)×\(h) pixels is too small to hold a face (at least 16×16 needed)."
+        case .noImagesInDirectory(let p):
+            return "\(p): the directory holds no images (.jpg, .jpeg, .png, .webp, .bmp, .tif, .tiff)."
+        case .modelMissing(let p, let hint):
+            return "model file \(p) is missing. \(hint)"
+        case .modelInvalid(let p, let r):
+            return "model file \(p) cannot be used: \(r)"
+        case .backend(let stage, let r):
+            return "\(stage) failed: \(r)"
+        }
+    }
+
+    private static func megapixels(_ n: Int) -> String {
+        let mp = Double(n) / 1_000_000
+        return mp >= 100 ? String(Int(mp.rounded())) : String((mp * 10).rounded() / 10)
+    }
+}

@@ -1,0 +1,87 @@
+/// A face cut out of its image by a similarity transform onto a canonical template: the classifier's input.
+public struct AlignedFace: Sendable, Hashable {
+    public var width: Int
+    public var height: Int
+    /// 1 (grey) or 3 (BGR).
+    public var channels: Int
+    /// Row-major bytes, width × height × channels.
+    public var pixels: [UInt8]
+    /// Maps image pixels to crop pixels.
+    public var transform: SimilarityTransform
+    /// How the crop was placed: "landmarks" (similarity fit to the template) or "centred" (no landmarks found).
+    public var method: String
+
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8], transform: SimilarityTransform,
+                method: String = "landmarks") {
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.pixels = pixels
+        self.transform = transform
+        self.method = method
+    }
+}
+
+/// Where the canonical landmarks sit in the aligned crop, in units of the crop side (0…1).
+///
+/// The expression model is trained on FER2013, whose 48×48 faces are framed loosely around the face, so the
+/// template must reproduce *that* framing: the default positions are the mean dlib landmarks measured on FER2013
+/// training faces (see docs/MEASURES.md, "Alignment template"). Only the eye centres, nose tip and mouth corners
+/// are used for the fit: they are stable under expression, unlike the jaw and brows.
+public struct AlignmentTemplate: Sendable, Codable, Hashable {
+    /// iBUG indices used for the fit, and their canonical positions (fractions of the crop side).
+    public var anchors: [Int: Point2]
+    /// Crop side in pixels and channel count; 64×64 grey by default.
+    public var size: Int
+    public var channels: Int
+
+    public init(anchors: [Int: Point2], size: Int = 64, channels: Int = 1) {
+        self.anchors = anchors
+        self.size = size
+        self.channels = channels
+    }
+
+    /// Eye centres stand in as pseudo-indices -1 (subject's right) and -2 (left).
+    public static let rightEyeCenter = -1
+    public static let leftEyeCenter = -2
+
+    /// FER2013 framing: mean of dlib's 68 landmarks on 2,000 FER2013 training faces (measured with
+    /// `mien calibrate-template`), as fractions of the 48-pixel side.
+    public static let ferFraming = AlignmentTemplate(anchors: [
+        rightEyeCenter: Point2(0.3080, 0.3911),
+        leftEyeCenter: Point2(0.6920, 0.3911),
+        30: Point2(0.5000, 0.5914),
+        48: Point2(0.3551, 0.7606),
+        54: Point2(0.6449, 0.7606),
+    ])
+
+    public func with(size: Int, channels: Int) -> AlignmentTemplate {
+        AlignmentTemplate(anchors: anchors, size: size, channels: channels)
+    }
+
+    /// The transform from image pixels to crop pixels for these landmarks.
+    public func transform(for landmarks: Landmarks68) -> SimilarityTransform? {
+        var src: [Point2] = [], dst: [Point2] = []
+        for (index, target) in anchors.sorted(by: { $0.key < $1.key }) {
+            let p: Point2
+            switch index {
+            case Self.rightEyeCenter: p = landmarks.rightEyeCenter
+            case Self.leftEyeCenter: p = landmarks.leftEyeCenter
+            case 0..<68: p = landmarks[index]
+            default: continue
+            }
+            src.append(p)
+            dst.append(target * Double(size))
+        }
+        return SimilarityTransform.fit(from: src, to: dst)
+    }
+
+    /// A transform for a face box alone (no landmarks): centre the box and scale it to the template's framing.
+    public func transform(for box: Rect) -> SimilarityTransform {
+        // FER2013 faces fill roughly 80% of the frame width; a detector box is about the brow-to-chin square.
+        let scale = 0.8 * Double(size) / max(box.width, 1)
+        let c = box.center
+        return SimilarityTransform(scale: scale, rotation: 0, tx: Double(size) / 2 - c.x * scale,
+                                   ty: Double(size) * 0.54 - c.y * scale)
+    }
+}

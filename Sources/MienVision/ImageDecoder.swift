@@ -1,0 +1,60 @@
+import CMienVision
+import Foundation
+import MienCore
+
+/// Reads images from files or bytes, refusing oversized ones from their header before any decoder runs.
+public struct ImageDecoder: Sendable {
+    /// Largest accepted image in pixels (width × height). 50 MP by default: a 50 MP photo decodes to 150 MB.
+    public var maxPixels: Int
+    public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff"]
+
+    public init(maxPixels: Int = 50_000_000) { self.maxPixels = maxPixels }
+
+    public func decode(fileAt url: URL) throws -> Image {
+        let path = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw AnalysisError.fileNotFound(path: path)
+        }
+        guard !isDirectory.boolValue else { throw AnalysisError.unreadable(path: path, reason: "it is a directory") }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw AnalysisError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        guard !data.isEmpty else { throw AnalysisError.emptyFile(path: path) }
+        return try decode(data, source: path)
+    }
+
+    public func decode(_ data: Data, source: String) throws -> Image {
+        guard !data.isEmpty else { throw AnalysisError.emptyFile(path: source) }
+        let head = [UInt8](data.prefix(64 * 1024))
+        guard let header = ImageHeader.parse(head) else {
+            // A recognisable signature with a broken header is corruption; anything else is not an image.
+            if head.starts(with: [0xFF, 0xD8]) { throw AnalysisError.corruptImage(source: source, format: "jpeg") }
+            if head.starts(with: [0x89, 0x50, 0x4E, 0x47]) { throw AnalysisError.corruptImage(source: source, format: "png") }
+            throw AnalysisError.notAnImage(source: source)
+        }
+        guard header.width > 0, header.height > 0 else {
+            throw AnalysisError.corruptImage(source: source, format: header.format.rawValue)
+        }
+        guard header.pixelCount <= maxPixels else {
+            throw AnalysisError.tooManyPixels(source: source, width: header.width, height: header.height,
+                                              limit: maxPixels)
+        }
+        var err = newError()
+        let handle = data.withUnsafeBytes { raw in
+            mien_image_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &err)
+        }
+        guard let handle else {
+            throw AnalysisError.corruptImage(source: source, format: header.format.rawValue)
+        }
+        let image = Image(handle: handle)
+        // EXIF rotation may swap the sides, so check the decoded size, not the header's.
+        guard image.width >= 16, image.height >= 16 else {
+            throw AnalysisError.imageTooSmall(source: source, width: image.width, height: image.height)
+        }
+        return image
+    }
+}
