@@ -67,7 +67,7 @@ class Schedule:
 def evaluate(model, split, device, batch=1024):
     model.eval()
     fp, f13 = [], []
-    for i in range(0, len(split), batch):
+    for i in range(0, split["n"], batch):
         x = augment.centre_view(split["pixels"][i:i + batch])
         if device.type == "cuda":
             x = x.contiguous(memory_format=torch.channels_last)

@@ -172,7 +172,8 @@ def to_onnx(tflite_path: str, onnx_path: str, spec: bf.Spec, license_note: str) 
     cmd = [sys.executable, "-m", "tf2onnx.convert", "--tflite", tflite_path, "--opset", "13",
            "--inputs-as-nchw", in_name, "--output", tmp]
     log(" ".join(cmd[1:]))
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    # a fixed hash seed makes tf2onnx's generated node names, and so the file, byte-for-byte reproducible
+    r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     if r.returncode != 0:
         sys.stderr.write(r.stdout + r.stderr)
         raise SystemExit("tf2onnx failed")
@@ -213,6 +214,10 @@ def to_onnx(tflite_path: str, onnx_path: str, spec: bf.Spec, license_note: str) 
 
 
 # ---------------------------------------------------------------------------------------------------- 4. verify
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -100.0, 100.0)))
+
+
 def sample_images() -> list:
     files = sorted(glob.glob(os.path.join(SAMPLES, "*.jpg")) + glob.glob(os.path.join(SAMPLES, "*.png")))
     if not files:
@@ -259,8 +264,7 @@ def verify(tflite_paths: dict, models_dir: str, report: dict, timing_runs: int) 
             row = {}
             for tag, got in (("ort", got_ort), ("opencv", got_cv)):
                 d = [float(np.abs(got[0] - ref[0]).max()), float(np.abs(got[1] - ref[1]).max()),
-                     float(np.abs(1 / (1 + np.exp(-np.clip(got[1], -100, 100)))
-                                  - 1 / (1 + np.exp(-np.clip(ref[1], -100, 100)))).max())]
+                     float(np.abs(sigmoid(got[1]) - sigmoid(ref[1])).max())]
                 worst[tag] = [max(a, b) for a, b in zip(worst[tag], d)]
                 row[tag] = {"regressors": d[0], "classificators": d[1], "score": d[2]}
             per_input[name] = row

@@ -1,0 +1,137 @@
+import Foundation
+import MienCore
+import MienVision
+
+/// Mien's front door for still images: `try Analyzer().analyze(imageAt: url)`.
+///
+/// decode → detect → 68 landmarks → head pose + movement measures → align → classify (batched) → `ImageAnalysis`.
+/// The CLI and the server call exactly this. An `Analyzer` holds loaded models (about 100 MB for dlib's
+/// landmarks), so make one and reuse it; it is safe to share between threads.
+public final class Analyzer: @unchecked Sendable {
+    public let options: AnalysisOptions
+    public let detector: any FaceDetecting
+    public let landmarker: any LandmarkLocating
+    public let classifier: (any ExpressionClassifying)?
+    private let decoder: ImageDecoder
+    private let aligner: FaceAligner
+    private let pose = PoseEstimator()
+
+    public init(options: AnalysisOptions = AnalysisOptions()) throws {
+        self.options = options
+        decoder = ImageDecoder(maxPixels: options.maxPixels)
+        let models = options.modelsDirectory ?? ModelLocator.directory()
+        detector = try DetectorFactory.make(options.detector, modelsDirectory: models)
+        landmarker = try DlibLandmarker()
+        if options.measuresOnly {
+            classifier = nil
+        } else {
+            guard let models else {
+                throw AnalysisError.modelMissing(path: "Models/expression.onnx",
+                                                 hint: "Set MIEN_MODELS to the Models folder of a Mien checkout, "
+                                                 + "or use --measures-only.")
+            }
+            classifier = try OnnxExpressionClassifier(modelsDirectory: models, flipAverage: options.flipAverage)
+        }
+        aligner = FaceAligner(template: classifier?.template ?? AlignmentTemplate.ferFraming
+            .with(size: options.alignedSize, channels: options.alignedChannels))
+    }
+
+    /// Stages supplied by the caller (tests, experiments).
+    public init(options: AnalysisOptions, detector: any FaceDetecting, landmarker: any LandmarkLocating,
+                classifier: (any ExpressionClassifying)?) {
+        self.options = options
+        decoder = ImageDecoder(maxPixels: options.maxPixels)
+        self.detector = detector
+        self.landmarker = landmarker
+        self.classifier = options.measuresOnly ? nil : classifier
+        aligner = FaceAligner(template: classifier?.template ?? .ferFraming)
+    }
+
+    public var modelVersion: String? { classifier?.modelVersion }
+
+    public func analyze(imageAt url: URL) throws -> ImageAnalysis {
+        let start = Clock.now
+        let image = try decoder.decode(fileAt: url)
+        var result = try analyze(image, source: url.path)
+        result.timings["decode"] = Clock.ms(since: start)
+        return result
+    }
+
+    public func analyze(imageData data: Data, source: String) throws -> ImageAnalysis {
+        let start = Clock.now
+        let image = try decoder.decode(data, source: source)
+        var result = try analyze(image, source: source)
+        result.timings["decode"] = Clock.ms(since: start)
+        return result
+    }
+
+    /// Analyses an already decoded image or video frame.
+    public func analyze(_ image: Image, source: String) throws -> ImageAnalysis {
+        var timings: [String: Double] = [:]
+        var t = Clock.now
+        let boxes: [FaceBox]
+        if options.crops {
+            boxes = [FaceBox(rect: Rect(x: 0, y: 0, width: Double(image.width), height: Double(image.height)),
+                             score: 1)]
+        } else {
+            boxes = try detector.detect(in: image)
+        }
+        timings["detect"] = Clock.ms(since: t)
+
+        t = Clock.now
+        var faces: [FaceAnalysis] = []
+        for box in boxes {
+            let landmarks = try landmarker.locate(in: image, box: box)
+            faces.append(FaceAnalysis(box: box.rect, score: box.score, landmarks: landmarks))
+        }
+        timings["landmarks"] = Clock.ms(since: t)
+
+        t = Clock.now
+        for i in faces.indices {
+            guard let l = faces[i].landmarks else { continue }
+            faces[i].pose = try? pose.estimate(l, imageWidth: image.width, imageHeight: image.height)
+            faces[i].measures = MovementMeasures(landmarks: l)
+        }
+        timings["measures"] = Clock.ms(since: t)
+
+        if let classifier {
+            t = Clock.now
+            let crops = try faces.map { face -> AlignedFace in
+                if let l = face.landmarks, usableLandmarks(l, in: face.box) {
+                    return try aligner.align(image, landmarks: l)
+                }
+                return try aligner.align(image, box: face.box)
+            }
+            timings["align"] = Clock.ms(since: t)
+            t = Clock.now
+            let estimates = try classifier.classify(crops)
+            timings["classify"] = Clock.ms(since: t)
+            for i in faces.indices {
+                faces[i].expression = estimates[i]
+                faces[i].alignment = crops[i].method
+            }
+        }
+        return ImageAnalysis(source: source, width: image.width, height: image.height, faces: faces,
+                             timings: timings)
+    }
+
+    /// The aligned crop of each face, as the classifier would see it (for reports and debugging).
+    public func alignedFaces(in image: Image, analysis: ImageAnalysis) throws -> [AlignedFace] {
+        try analysis.faces.map { face in
+            if let l = face.landmarks { return try aligner.align(image, landmarks: l) }
+            return try aligner.align(image, box: face.box)
+        }
+    }
+
+    /// In --crops mode dlib may lock on to noise in a tiny crop; fall back to centring when the fit is implausible.
+    private func usableLandmarks(_ l: Landmarks68, in box: Rect) -> Bool {
+        let iod = l.interOcularDistance
+        return iod > 0.15 * box.width && iod < 0.9 * box.width
+    }
+}
+
+/// Monotonic wall-clock helper for stage timings.
+enum Clock {
+    static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
+    static func ms(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
+}

@@ -1,0 +1,39 @@
+import CMienVision
+import Foundation
+import MienCore
+
+/// dlib's 68-point shape predictor (Kazemi & Sullivan 2014), from Debian's libdlib-data.
+public final class DlibLandmarker: LandmarkLocating, @unchecked Sendable {
+    private let handle: OpaquePointer
+    public static let debianPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
+
+    /// Loads the predictor from `path`, or from $MIEN_LANDMARK_MODEL, or from Debian's install path.
+    public init(path: String? = nil) throws {
+        let chosen = path ?? ProcessInfo.processInfo.environment["MIEN_LANDMARK_MODEL"] ?? Self.debianPath
+        guard FileManager.default.fileExists(atPath: chosen) else {
+            throw AnalysisError.modelMissing(
+                path: chosen,
+                hint: "Install it with `apt-get install libdlib-data` (Debian/Ubuntu), or set MIEN_LANDMARK_MODEL.")
+        }
+        var err = newError()
+        guard let h = mien_landmarker_load(chosen, &err) else {
+            throw AnalysisError.modelInvalid(path: chosen, reason: bridgeFailure(err, stage: "landmarks").description)
+        }
+        handle = h
+    }
+
+    deinit { mien_landmarker_free(handle) }
+
+    public func locate(in image: Image, box: FaceBox) throws -> Landmarks68 {
+        var xy = [Float](repeating: 0, count: 136)
+        var err = newError()
+        let b = mien_box(x: Float(box.rect.x), y: Float(box.rect.y), width: Float(box.rect.width),
+                         height: Float(box.rect.height), score: Float(box.score))
+        guard mien_landmarker_fit(handle, image.handle, b, &xy, &err) == 1 else {
+            throw bridgeFailure(err, stage: "landmarks")
+        }
+        let points = (0..<68).map { Point2(Double(xy[2 * $0]), Double(xy[2 * $0 + 1])) }
+        guard let landmarks = Landmarks68(points: points) else { throw AnalysisError.backend(stage: "landmarks", reason: "wrong point count") }
+        return landmarks
+    }
+}

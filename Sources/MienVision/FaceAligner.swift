@@ -1,0 +1,36 @@
+import CMienVision
+import MienCore
+
+/// Cuts aligned crops: the similarity transform from the landmarks to the template, applied by warpAffine.
+public struct FaceAligner: Sendable {
+    public var template: AlignmentTemplate
+
+    public init(template: AlignmentTemplate = .ferFraming) { self.template = template }
+
+    public func align(_ image: Image, landmarks: Landmarks68) throws -> AlignedFace {
+        guard let t = template.transform(for: landmarks) else {
+            throw AnalysisError.backend(stage: "alignment", reason: "degenerate landmarks")
+        }
+        return try warp(image, transform: t, method: "landmarks")
+    }
+
+    /// Fallback without landmarks: centre the detector box in the template's framing.
+    public func align(_ image: Image, box: Rect) throws -> AlignedFace {
+        try warp(image, transform: template.transform(for: box), method: "centred")
+    }
+
+    func warp(_ image: Image, transform: SimilarityTransform, method: String) throws -> AlignedFace {
+        let side = template.size, channels = template.channels
+        var out = [UInt8](repeating: 0, count: side * side * channels)
+        var err = newError()
+        let ok = transform.matrix.withUnsafeBufferPointer { m in
+            out.withUnsafeMutableBufferPointer {
+                mien_image_warp_affine(image.handle, m.baseAddress, Int32(side), Int32(side), Int32(channels),
+                                       $0.baseAddress, &err)
+            }
+        }
+        guard ok == 1 else { throw bridgeFailure(err, stage: "alignment") }
+        return AlignedFace(width: side, height: side, channels: channels, pixels: out, transform: transform,
+                           method: method)
+    }
+}
