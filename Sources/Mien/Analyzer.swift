@@ -135,3 +135,15 @@ enum Clock {
     static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
     static func ms(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
 }
+
+extension Analyzer {
+    /// Analyses a file and also returns the decoded image (for annotation), without decoding twice.
+    public func analyzeKeepingImage(at url: URL) throws -> (ImageAnalysis, Image) {
+        let start = Clock.now
+        let image = try ImageDecoder(maxPixels: options.maxPixels).decode(fileAt: url)
+        let decodeMs = Clock.ms(since: start)
+        var result = try analyze(image, source: url.path)
+        result.timings["decode"] = decodeMs
+        return (result, image)
+    }
+}

@@ -1,6 +1,120 @@
 import ArgumentParser
+import Foundation
+import Mien
+import MienCore
+import MienReport
+import MienVision
 
 struct AnalyzeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "analyze", abstract: "(being built)")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Find faces in images and report landmarks, head pose, movement measures and expression estimates.",
+        discussion: "A directory argument analyses every image in it. Exit codes: 0 ok, 1 some inputs failed, 2 usage error.")
+
+    @Argument(help: "Image files or directories (JPEG, PNG, WebP, BMP, TIFF).")
+    var inputs: [String]
+
+    @Flag(help: "Write the versioned JSON document (schema mien/1) to standard output instead of the table.")
+    var json = false
+
+    @Option(help: "Write each image with boxes, landmarks and labels drawn into this directory.")
+    var annotate: String?
+
+    @Option(help: "Face detector: blaze-full (default), blaze-short, hog, hog-up, haar.")
+    var detector: String = AnalysisOptions.Detector.blazeFull.rawValue
+
+    @Option(help: "Refuse images larger than this many megapixels, checked from the header before decoding.")
+    var maxMegapixels: Double = 50
+
+    @Flag(help: "Treat each image as one already-cropped face (research datasets): no detector runs.")
+    var crops = false
+
+    @Flag(inversion: .prefixedNo, help: "Average the expression model over each face and its mirror image.")
+    var flip: Bool?
+
+    // TRUST-WIRING: @OptionGroup var trust: TrustOptions
+    @Flag(help: "Landmarks, pose and movement measures only: no expression inference runs.")
+    var measuresOnly = false
+
+    func validate() throws {
+        guard AnalysisOptions.Detector(rawValue: detector) != nil else {
+            throw ValidationError("unknown detector '\(detector)'; choose one of "
+                                  + AnalysisOptions.Detector.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be positive") }
+    }
+
+    func run() throws {
+        var options = AnalysisOptions()
+        options.detector = AnalysisOptions.Detector(rawValue: detector) ?? .blazeFull
+        options.maxPixels = Int(maxMegapixels * 1_000_000)
+        options.crops = crops
+        options.flipAverage = flip
+        options.measuresOnly = measuresOnly
+        let analyzer = try Analyzer(options: options)
+
+        let files = try InputFiles.expand(inputs)
+        var analyses: [ImageAnalysis] = []
+        var failures: [AnalysisDocument.Failure] = files.failures
+        if let annotate { try FileManager.default.createDirectory(atPath: annotate, withIntermediateDirectories: true) }
+        if !json {
+        }
+        for url in files.urls {
+            do {
+                let (analysis, image) = try analyzer.analyzeKeepingImage(at: url)
+                analyses.append(analysis)
+                if !json { print(AnalysisTable.render(analysis)) }
+                if let annotate, let drawn = Annotator().annotate(image, faces: analysis.faces) {
+                    let name = url.deletingPathExtension().lastPathComponent + ".annotated.jpg"
+                    try drawn.write(to: URL(fileURLWithPath: annotate).appendingPathComponent(name))
+                }
+            } catch {
+                failures.append(.init(source: url.path, error: "\(error)"))
+            }
+        }
+        if json {
+            let doc = AnalysisDocument(generator: "mien 0.1.0", purpose: nil,
+                                       outputs: ["expressions", "measures"],
+                                       model: analyzer.modelVersion, images: analyses, errors: failures)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write(try encoder.encode(doc))
+            print()
+        } else if !analyses.isEmpty && !options.measuresOnly {
+            print("Expression estimates are calibrated probabilities of how annotators would label the facial "
+                  + "expression; they are not measures of felt emotion.")
+        }
+        for f in failures { FileHandle.standardError.write(Data("error: \(f.error)\n".utf8)) }
+        if !failures.isEmpty {
+            FileHandle.standardError.write(Data("\(failures.count) of \(failures.count + analyses.count) inputs failed.\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Expands arguments into image files: a directory contributes its images (sorted, not recursive).
+enum InputFiles {
+    static func expand(_ inputs: [String]) throws -> (urls: [URL], failures: [AnalysisDocument.Failure]) {
+        var urls: [URL] = [], failures: [AnalysisDocument.Failure] = []
+        for input in inputs {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else {
+                failures.append(.init(source: input, error: "\(AnalysisError.fileNotFound(path: input))"))
+                continue
+            }
+            if isDir.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
+                let images = names.filter { !$0.hasPrefix(".") }
+                    .filter { ImageDecoder.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+                    .sorted()
+                if images.isEmpty {
+                    failures.append(.init(source: input, error: "\(AnalysisError.noImagesInDirectory(path: input))"))
+                }
+                urls += images.map { URL(fileURLWithPath: input).appendingPathComponent($0) }
+            } else {
+                urls.append(URL(fileURLWithPath: input))
+            }
+        }
+        return (urls, failures)
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `mien`: the command-line front end. Each subcommand lives in its own file and only parses, calls the library
 /// and formats; no analysis happens here.
@@ -11,10 +12,30 @@ struct MienCommand: AsyncParsableCommand {
             Mien measures observable facial movement (landmarks, head pose, movement measures) and, where the \
             declared purpose allows it, estimates facial *expressions* with calibrated confidence. An expression \
             is not a felt emotion.
+            Exit codes: 0 ok; 1 some inputs failed (each listed with its reason); 2 usage error.
             """,
         version: "0.1.0",
         subcommands: [AnalyzeCommand.self, EvalCommand.self, BenchCommand.self, VideoCommand.self,
                       LiveCommand.self, VoiceCommand.self, NoticeCommand.self, AuditCommand.self,
                       ResultsCommand.self]
     )
+
+    /// Like ArgumentParser's own main, but usage errors exit with 2 (the convention of POSIX tools) instead of 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

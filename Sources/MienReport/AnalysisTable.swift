@@ -1,0 +1,38 @@
+import Foundation
+import MienCore
+
+/// The human-readable text `mien analyze` prints by default.
+public enum AnalysisTable {
+    public static func render(_ analysis: ImageAnalysis) -> String {
+        var lines: [String] = []
+        let n = analysis.faces.count
+        let what = n == 0 ? "no face found" : n == 1 ? "1 face" : "\(n) faces"
+        lines.append("\(analysis.source)  \(analysis.width)×\(analysis.height)  \(what)")
+        for (i, f) in analysis.faces.enumerated() {
+            let b = f.box
+            lines.append(String(format: "  face %d  box x=%.0f y=%.0f w=%.0f h=%.0f  detector score %.2f", i + 1,
+                                b.x, b.y, b.width, b.height, f.score))
+            if let p = f.pose {
+                lines.append(String(format: "    head pose     yaw %+6.1f°  pitch %+6.1f°  roll %+6.1f°", p.yaw,
+                                    p.pitch, p.roll))
+            }
+            if let m = f.measures {
+                let parts = m.named.map { String(format: "%@ %.3f", $0.0, $0.1) }
+                lines.append("    movement      " + parts.prefix(5).joined(separator: "  "))
+                lines.append("                  " + parts.dropFirst(5).joined(separator: "  ") + "  (units: inter-ocular distance)")
+            }
+            if let e = f.expression {
+                let top = e.classes.indices.sorted { e.probabilities[$0] > e.probabilities[$1] }.prefix(3)
+                let probs = top.map { String(format: "%@ %.2f", e.classes[$0], e.probabilities[$0]) }
+                    .joined(separator: ", ")
+                let head = e.isUncertain
+                    ? String(format: "uncertain (top %.2f < threshold %.2f)", e.confidence, e.threshold)
+                    : String(format: "%@ (confidence %.2f)", e.label, e.confidence)
+                lines.append("    expression    \(head)   [\(probs)]")
+                lines.append(String(format: "                  valence %+.2f  arousal %+.2f (derived)   basis: %@",
+                                    e.valence, e.arousal, e.basis))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
