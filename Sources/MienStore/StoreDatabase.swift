@@ -1,0 +1,36 @@
+import Foundation
+import GRDB
+
+/// Opens SQLite files the way every Mien store needs them: WAL with synchronous=FULL, so a committed write is on
+/// disk before the call returns (a killed process or a power cut loses no acknowledged record), and a busy timeout
+/// so several processes can write the same file one after another.
+enum StoreDatabase {
+    /// Long enough for a burst of writers each holding the lock for one fsync; short enough to report a stuck lock.
+    static let busyTimeout: TimeInterval = 30
+
+    static func open(_ url: URL, secureDelete: Bool = false, migrator: DatabaseMigrator) throws -> DatabaseQueue {
+        do {
+            try StoreLocation.ensureDirectory(for: url)
+            var config = Configuration()
+            config.journalMode = .wal
+            config.busyMode = .timeout(busyTimeout)
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                if secureDelete { try db.execute(sql: "PRAGMA secure_delete = ON") }
+            }
+            let queue = try DatabaseQueue(path: url.path, configuration: config)
+            do {
+                try migrator.migrate(queue)
+            } catch {
+                // Two processes opening a new file at once can both see it unmigrated; the loser's CREATE TABLE
+                // fails after the winner commits. A second pass sees the schema as applied.
+                try migrator.migrate(queue)
+            }
+            return queue
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.cannotOpen(path: url.path, reason: "\(error)")
+        }
+    }
+}
