@@ -163,6 +163,37 @@ def densify(sparse_path: str, dense_path: str) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------------- 3. tf2onnx
+def canonical_names(g) -> None:
+    """tf2onnx numbers its generated constants in an order that changes from run to run; rename every node,
+    constant and intermediate tensor by its position in the graph so the file is byte-for-byte reproducible."""
+    keep = {v.name for v in list(g.input) + list(g.output)}
+    inits = {t.name: t for t in g.initializer}
+    rename, n_const, n_tensor = {}, 0, 0
+    for i, node in enumerate(g.node):
+        node.name = f"{node.op_type.lower()}_{i}"
+        for name in node.input:
+            if name in inits and name not in rename:
+                rename[name] = f"const_{n_const}"
+                n_const += 1
+        for name in node.output:
+            if name not in keep and name not in rename:
+                rename[name] = f"t_{n_tensor}"
+                n_tensor += 1
+    for node in g.node:
+        node.input[:] = [rename.get(n, n) for n in node.input]
+        node.output[:] = [rename.get(n, n) for n in node.output]
+    used = [t for t in g.initializer if t.name in rename]
+    for t in used:
+        t.name = rename[t.name]
+    used.sort(key=lambda t: int(t.name.split("_")[1]))
+    copies = [type(t)() for t in used]
+    for c, t in zip(copies, used):
+        c.CopyFrom(t)
+    del g.initializer[:]
+    g.initializer.extend(copies)
+    del g.value_info[:]
+
+
 def to_onnx(tflite_path: str, onnx_path: str, spec: bf.Spec, license_note: str) -> None:
     import onnx
     import tensorflow as tf
@@ -188,6 +219,7 @@ def to_onnx(tflite_path: str, onnx_path: str, spec: bf.Spec, license_note: str) 
     for node in g.node:
         node.input[:] = [rename.get(n, n) for n in node.input]
         node.output[:] = [rename.get(n, n) for n in node.output]
+    canonical_names(g)
     # keep output order fixed: regressors, classificators
     order = {n: i for i, n in enumerate(OUT_NAMES)}
     sorted_outs = sorted(g.output, key=lambda o: order[o.name])
@@ -268,10 +300,9 @@ def verify(tflite_paths: dict, models_dir: str, report: dict, timing_runs: int) 
                 worst[tag] = [max(a, b) for a, b in zip(worst[tag], d)]
                 row[tag] = {"regressors": d[0], "classificators": d[1], "score": d[2]}
             per_input[name] = row
-        # the regressors are in input pixels (up to ~+-200) and the logits reach ~+-100: relative tolerance
-        tol = 1e-3
-        mag = max(1.0, float(np.abs(ref[0]).max()))
-        mok = all(w <= tol * max(1.0, mag) for w in worst["opencv"][:2]) and worst["opencv"][2] <= 1e-4
+        # regressors are in input pixels (|x| up to ~200) and logits reach tens: float32 rounding in a different
+        # kernel order gives ~1e-4..1e-3 there; what decoding sees is the score and the box, checked tightly here
+        mok = all(w <= 5e-3 for w in worst["opencv"][:2]) and worst["opencv"][2] <= 1e-5
         ok &= mok
         log(f"[{key}] max |onnx - tflite| over {len(inputs)} inputs: "
             f"onnxruntime reg {worst['ort'][0]:.2e} logit {worst['ort'][1]:.2e} score {worst['ort'][2]:.2e}; "
@@ -330,6 +361,36 @@ def verify(tflite_paths: dict, models_dir: str, report: dict, timing_runs: int) 
     return ok
 
 
+LICENSE_HEADER = """BlazeFace face detection models in this folder: blazeface_short.onnx, blazeface_full.onnx
+====================================================================================
+
+Source: the PyPI wheel mediapipe=={v} (https://pypi.org/project/mediapipe/), files
+  mediapipe/modules/face_detection/face_detection_short_range.tflite
+  mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite
+Copyright The MediaPipe Authors (Google LLC). Licensed under the Apache License, Version 2.0; the licence text
+shipped in that wheel (mediapipe-{v}.dist-info/LICENSE) follows below, unchanged.
+
+Modifications (Apache-2.0 section 4(b)): the Mien project converted these files to ONNX with
+training/blazeface/convert.py: the sparse full-range weights were densified (identical values, DENSIFY ops
+removed), both models were converted by tf2onnx 1.16.1 (opset 13) with an NCHW input, and the input/output tensors
+and internal nodes were renamed. The weights and the computation are otherwise unchanged.
+
+----------------------------------------------------------------------------------------------------------------
+
+"""
+
+
+def write_license(paths: dict, models_dir: str) -> None:
+    if "license" not in paths:
+        raise SystemExit("the mediapipe wheel has no LICENSE file; cannot write Models/BLAZEFACE_LICENSE.txt")
+    with open(paths["license"], encoding="utf-8") as f:
+        text = f.read()
+    dst = os.path.join(models_dir, "BLAZEFACE_LICENSE.txt")
+    with open(dst, "w", encoding="utf-8") as f:
+        f.write(LICENSE_HEADER.format(v=MP_VERSION) + text)
+    log(f"wrote {os.path.relpath(dst, ROOT)}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--wheel-dir", default=os.path.join(ROOT, ".whl"), help="where the mediapipe wheel is kept")
@@ -357,6 +418,7 @@ def main(argv=None):
         os.makedirs(args.models_dir, exist_ok=True)
         to_onnx(paths["short"], os.path.join(args.models_dir, bf.SPECS["short"].file), bf.SPECS["short"], note)
         to_onnx(dense, os.path.join(args.models_dir, bf.SPECS["full"].file), bf.SPECS["full"], note)
+        write_license(paths, args.models_dir)
     ok = verify(paths, args.models_dir, report, args.timing_runs)
     with open(args.report, "w") as f:
         json.dump(report, f, indent=1)
