@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Mien
+import MienCore
+
+/// The options every analysing command shares: why it runs, who runs it, and what may be produced.
+struct TrustOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Why the analysis is run (default: personal-use). Decides what may be produced; see 'mien notice'.",
+        discussion: Purpose.allCases.map(\.rawValue).joined(separator: ", ")))
+    var purpose: String?
+
+    @Flag(help: "Landmarks, head pose and movement measures only: no expression inference at all.")
+    var measuresOnly = false
+
+    @Option(name: .customLong("operator-override"),
+            help: "Reason for an explicit override where the policy requires one (law-enforcement, border-control). Stored in the audit log.")
+    var operatorOverride: String?
+
+    @Option(name: .customLong("audit-db"), help: "Audit log file (default: $MIEN_HOME/audit.sqlite or ~/.local/share/mien/audit.sqlite).")
+    var auditDB: String?
+
+    @Option(help: "Who is analysing, as written in the audit log (default: $USER).")
+    var actor: String?
+
+    @Option(help: "Keep results for this long (e.g. 12h, 7d) so they can be fetched later; default: none (nothing kept).")
+    var retain: String?
+
+    @Option(help: "JSON file with purpose, actor, retention, auditDatabase, sealKeyFile; options given here win.")
+    var config: String?
+
+    func validate() throws {
+        do {
+            if let purpose { _ = try Purpose.parse(purpose) }
+            if let retain { _ = try Retention.parse(retain) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if let operatorOverride, operatorOverride.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("\(PolicyConfigurationError.emptyOverrideReason)")
+        }
+    }
+
+    /// The settings from --config, overridden by the options given on the command line.
+    func configuration() throws -> TrustConfiguration {
+        let file = try config.map { try TrustConfiguration.load(from: URL(fileURLWithPath: $0)) } ?? TrustConfiguration()
+        return file.merged(with: TrustConfiguration(
+            purpose: purpose, actor: actor, operatorOverride: operatorOverride, retention: retain,
+            auditDatabase: auditDB, measuresOnly: measuresOnly ? true : nil))
+    }
+
+    func governance() throws -> Governance {
+        try configuration().governance()
+    }
+
+    /// Measures always; expressions unless measures-only was asked for (here or in the config file).
+    var requestedOutputs: Set<OutputKind> {
+        let measuresOnly = (try? configuration().measuresOnly) ?? nil ?? self.measuresOnly
+        return measuresOnly ? [.measures] : [.measures, .expressions]
+    }
+}
