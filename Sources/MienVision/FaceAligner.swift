@@ -34,3 +34,15 @@ public struct FaceAligner: Sendable {
                            method: method)
     }
 }
+
+extension FaceAligner {
+    /// The image scaled up by `factor` (bilinear), as a new colour image; used to bring 48-pixel dataset faces to
+    /// the size dlib's detector needs.
+    public func upscaled(_ image: Image, factor: Double) throws -> Image {
+        let side = Int((Double(max(image.width, image.height)) * factor).rounded())
+        let t = SimilarityTransform(scale: factor, rotation: 0, tx: 0.5 * (factor - 1), ty: 0.5 * (factor - 1))
+        let crop = try FaceAligner(template: AlignmentTemplate(anchors: [:], size: side, channels: 3))
+            .warp(image, transform: t, method: "scaled")
+        return try Image(pixels: crop.pixels, width: side, height: side, channels: 3)
+    }
+}

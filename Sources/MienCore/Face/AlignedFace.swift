@@ -45,14 +45,15 @@ public struct AlignmentTemplate: Sendable, Codable, Hashable {
     public static let rightEyeCenter = -1
     public static let leftEyeCenter = -2
 
-    /// FER2013 framing: mean of dlib's 68 landmarks on 2,000 FER2013 training faces (measured with
-    /// `mien calibrate-template`), as fractions of the 48-pixel side.
+    /// FER2013 framing: mean of dlib's landmarks on 987 FER2013 training faces (of the first 1,500 exact rows,
+    /// those where dlib's HOG found exactly one face; `mien calibrate-template --count 1500`), as fractions of the
+    /// 48-pixel side, made left–right symmetric about the centre.
     public static let ferFraming = AlignmentTemplate(anchors: [
-        rightEyeCenter: Point2(0.3080, 0.3911),
-        leftEyeCenter: Point2(0.6920, 0.3911),
-        30: Point2(0.5000, 0.5914),
-        48: Point2(0.3551, 0.7606),
-        54: Point2(0.6449, 0.7606),
+        rightEyeCenter: Point2(0.3217, 0.3857),
+        leftEyeCenter: Point2(0.6783, 0.3857),
+        30: Point2(0.5000, 0.5812),
+        48: Point2(0.3492, 0.7655),
+        54: Point2(0.6508, 0.7655),
     ])
 
     public func with(size: Int, channels: Int) -> AlignmentTemplate {

@@ -7,7 +7,7 @@ import Darwin
 /// Head orientation in degrees, relative to facing the camera.
 ///
 /// yaw > 0: the head turns toward the image's right (the subject's left); pitch > 0: chin up; roll > 0: the head
-/// tilts clockwise in the image. Estimated by solvePnP of six landmarks against `GenericFace3D`, so it is
+/// tilts clockwise in the image. Estimated by solvePnP of nine rigid landmarks against `GenericFace3D`, so it is
 /// approximate (±5–10° is typical for such a generic model).
 public struct HeadPose: Sendable, Codable, Hashable {
     public var yaw: Double
@@ -47,17 +47,23 @@ public struct HeadPose: Sendable, Codable, Hashable {
 }
 
 /// A generic adult face in millimetres, camera axes (x to the image right, y down, z away from the camera), nose
-/// tip at the origin. Six points in common use for landmark PnP (after the model popularised by S. Mallick's
-/// "Head pose estimation using OpenCV and dlib", 2016, converted to camera axes and millimetres).
+/// tip at the origin, built from *rigid* points only: eye corners, nose and the upper jaw line. Mouth corners and
+/// chin are left out on purpose: a smile lifts the corners and an open mouth drops the chin, which a PnP fit
+/// would misread as pitch (measured: a smiling frontal face read −34° pitch with mouth points, −4° without).
+/// Frontal (x, y): mean dlib landmarks on FER2013 faces (`mien calibrate-template`) scaled to a 63 mm
+/// inter-ocular distance. Depth (z): typical adult anthropometry (Farkas 1994), rounded; approximate by nature.
 public enum GenericFace3D {
     /// iBUG-300W indices of the points below.
-    public static let landmarkIndices = [30, 8, 36, 45, 48, 54]
+    public static let landmarkIndices = [30, 27, 33, 36, 39, 42, 45, 0, 16]
     public static let points: [(Double, Double, Double)] = [
-        (0, 0, 0),            // nose tip
-        (0, 63.6, 12.5),      // chin
-        (-43.3, -32.7, 26.0), // right eye outer corner (image left)
-        (43.3, -32.7, 26.0),  // left eye outer corner (image right)
-        (-28.9, 28.9, 24.1),  // right mouth corner
-        (28.9, 28.9, 24.1),   // left mouth corner
+        (0, 0, 0),            // 30 nose tip (pronasale)
+        (0, -36.3, 22),       // 27 nose bridge (sellion)
+        (0, 12.9, 14),        // 33 nose base (subnasale)
+        (-43.8, -34.4, 32),   // 36 right eye outer corner (image left)
+        (-18.5, -32.8, 24),   // 39 right eye inner corner
+        (18.5, -32.8, 24),    // 42 left eye inner corner
+        (43.8, -34.4, 32),    // 45 left eye outer corner
+        (-70.6, -32.8, 88),   // 0 jaw line at ear level, right
+        (70.6, -32.8, 88),    // 16 jaw line at ear level, left
     ]
 }

@@ -12,8 +12,8 @@ public struct MovementMeasures: Sendable, Codable, Hashable {
     public var innerBrowRaise: Double
     /// AU2 proxy: height of the outer brow ends (17, 26) above the outer eye corners (36, 45).
     public var outerBrowRaise: Double
-    /// AU4 proxy: how far the mean brow (17–26) sits below a typical neutral height (0.42 IOD above the eye line),
-    /// plus how much the inner brows are drawn together below a typical 0.45 IOD gap. Positive = lowered/knit.
+    /// AU4 proxy: how far the mean brow (17–26) sits below a typical neutral height (0.31 IOD above the eye line),
+    /// plus how much the inner brows are drawn together below a typical 0.37 IOD gap. Positive = lowered/knit.
     public var browLowering: Double
     /// AU5/AU43 proxy: mean lid gap of the subject's left eye (43–47, 44–46).
     public var eyeOpeningLeft: Double
@@ -73,10 +73,10 @@ public struct MovementMeasures: Sendable, Codable, Hashable {
         jawDrop = gap(33, 8)
     }
 
-    /// Typical neutral values (in IOD) used only as the zero point of `browLowering`; measured as the mean over
-    /// dlib's landmarks on FER2013 faces with a FER+ "neutral" majority (see docs/MEASURES.md).
-    public static let neutralBrowHeight = 0.42
-    public static let neutralInnerBrowGap = 0.45
+    /// Typical neutral values (in IOD) used only as the zero point of `browLowering`: the mean over dlib's
+    /// landmarks on 1,010 FER2013 training faces with a FER+ "neutral" majority (`mien calibrate-template`).
+    public static let neutralBrowHeight = 0.31
+    public static let neutralInnerBrowGap = 0.37
 
     /// Names and values in a fixed order, for tables and CSV columns.
     public var named: [(String, Double)] {
