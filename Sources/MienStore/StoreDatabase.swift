@@ -14,11 +14,12 @@ enum StoreDatabase {
             var config = Configuration()
             config.journalMode = .wal
             config.busyMode = .timeout(busyTimeout)
-            config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                if secureDelete { try db.execute(sql: "PRAGMA secure_delete = ON") }
+            if secureDelete {
+                config.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
             }
             let queue = try DatabaseQueue(path: url.path, configuration: config)
+            // After GRDB's WAL set-up, which chooses NORMAL (durable against a killed process, not a power cut).
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             do {
                 try migrator.migrate(queue)
             } catch {
