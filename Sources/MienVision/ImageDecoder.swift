@@ -30,7 +30,9 @@ public struct ImageDecoder: Sendable {
     public func decode(_ data: Data, source: String) throws -> Image {
         guard !data.isEmpty else { throw AnalysisError.emptyFile(path: source) }
         let head = [UInt8](data.prefix(64 * 1024))
-        guard let header = ImageHeader.parse(head) else {
+        // TIFF may put its directory at the end of the file: parse the whole (memory-mapped) file for it.
+        let isTIFF = head.starts(with: [0x49, 0x49, 0x2A, 0x00]) || head.starts(with: [0x4D, 0x4D, 0x00, 0x2A])
+        guard let header = ImageHeader.parse(isTIFF && data.count > head.count ? [UInt8](data) : head) else {
             // A recognisable signature with a broken header is corruption; anything else is not an image.
             if head.starts(with: [0xFF, 0xD8]) { throw AnalysisError.corruptImage(source: source, format: "jpeg") }
             if head.starts(with: [0x89, 0x50, 0x4E, 0x47]) { throw AnalysisError.corruptImage(source: source, format: "png") }

@@ -19,7 +19,9 @@ public struct MovementMeasures: Sendable, Codable, Hashable {
     public var eyeOpeningLeft: Double
     /// AU5/AU43 proxy: mean lid gap of the subject's right eye (37–41, 38–40).
     public var eyeOpeningRight: Double
-    /// AU12 proxy: how far the lip corners (48, 54) sit *above* the inner-lip midline (mean of 62, 66); 0 if below.
+    /// AU12 proxy: displacement of the lip corners (48, 54) *up and out* from the mouth centre (mean of 51, 57):
+    /// (half mouth width + corner height above the centre) / √2. AU12 pulls the corners obliquely, and a laugh
+    /// raises the upper lip too, so height alone misses open-mouth smiles. Typical neutral ≈ 0.37.
     public var lipCornerPull: Double
     /// AU15 proxy: how far the lip corners sit *below* the inner-lip midline; 0 if above.
     public var lipCornerDepression: Double
@@ -64,10 +66,11 @@ public struct MovementMeasures: Sendable, Codable, Hashable {
         browLowering = (Self.neutralBrowHeight - meanBrow) + (Self.neutralInnerBrowGap - gap(21, 22))
         eyeOpeningRight = (gap(37, 41) + gap(38, 40)) / 2
         eyeOpeningLeft = (gap(43, 47) + gap(44, 46)) / 2
+        let mouthCentre = Point2.mean([f(51), f(57)])
+        let cornerHeight = (f(48).y + f(54).y) / 2 - mouthCentre.y
+        lipCornerPull = (gap(48, 54) / 2 + cornerHeight) / 2.0.squareRoot()
         let midline = (f(62).y + f(66).y) / 2
-        let cornerLift = (f(48).y + f(54).y) / 2 - midline
-        lipCornerPull = max(0, cornerLift)
-        lipCornerDepression = max(0, -cornerLift)
+        lipCornerDepression = max(0, midline - (f(48).y + f(54).y) / 2)
         lipStretch = gap(48, 54)
         lipsParted = (gap(61, 67) + gap(62, 66) + gap(63, 65)) / 3
         jawDrop = gap(33, 8)
