@@ -11,6 +11,11 @@ enum StoreDatabase {
     static func open(_ url: URL, secureDelete: Bool = false, migrator: DatabaseMigrator) throws -> DatabaseQueue {
         do {
             try StoreLocation.ensureDirectory(for: url)
+            // Created empty and private first: SQLite takes an empty file as a new database, and gives its -wal
+            // and -shm files the main file's permissions. The log names actors and purposes.
+            if !FileManager.default.fileExists(atPath: url.path) {
+                FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
             var config = Configuration()
             config.journalMode = .wal
             config.busyMode = .timeout(busyTimeout)
