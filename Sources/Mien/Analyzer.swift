@@ -9,6 +9,9 @@ import MienVision
 /// landmarks), so make one and reuse it; it is safe to share between threads.
 public final class Analyzer: @unchecked Sendable {
     public let options: AnalysisOptions
+    /// Purpose, policy and audit: checked once at construction, recorded for every input.
+    public let governance: Governance
+    public let decision: PolicyDecision
     public let detector: any FaceDetecting
     public let landmarker: any LandmarkLocating
     public let classifier: (any ExpressionClassifying)?
@@ -16,13 +19,17 @@ public final class Analyzer: @unchecked Sendable {
     private let aligner: FaceAligner
     private let pose = PoseEstimator()
 
-    public init(options: AnalysisOptions = AnalysisOptions()) throws {
+    /// - Throws: `PolicyRefusal` when the governance's purpose may not have what the options ask for (the refusal
+    ///   is audited); `AnalysisError` when a model is missing or broken.
+    public init(options: AnalysisOptions = AnalysisOptions(), governance: Governance = .localDefault()) throws {
         self.options = options
+        self.governance = governance
+        decision = try governance.authorize(Self.requested(options))
         decoder = ImageDecoder(maxPixels: options.maxPixels)
         let models = options.modelsDirectory ?? ModelLocator.directory()
         detector = try DetectorFactory.make(options.detector, modelsDirectory: models)
         landmarker = try DlibLandmarker()
-        if options.measuresOnly {
+        if !decision.granted.contains(.expressions) {
             classifier = nil
         } else {
             guard let models else {
@@ -37,35 +44,63 @@ public final class Analyzer: @unchecked Sendable {
     }
 
     /// Stages supplied by the caller (tests, experiments).
-    public init(options: AnalysisOptions, detector: any FaceDetecting, landmarker: any LandmarkLocating,
-                classifier: (any ExpressionClassifying)?) {
+    public init(options: AnalysisOptions, governance: Governance, detector: any FaceDetecting,
+                landmarker: any LandmarkLocating, classifier: (any ExpressionClassifying)?) throws {
         self.options = options
+        self.governance = governance
+        decision = try governance.authorize(Self.requested(options))
         decoder = ImageDecoder(maxPixels: options.maxPixels)
         self.detector = detector
         self.landmarker = landmarker
-        self.classifier = options.measuresOnly ? nil : classifier
+        self.classifier = decision.granted.contains(.expressions) ? classifier : nil
         aligner = FaceAligner(template: classifier?.template ?? .ferFraming)
     }
 
     public var modelVersion: String? { classifier?.modelVersion }
 
-    public func analyze(imageAt url: URL) throws -> ImageAnalysis {
-        let start = Clock.now
-        let image = try decoder.decode(fileAt: url)
-        var result = try analyze(image, source: url.path)
-        result.timings["decode"] = Clock.ms(since: start)
-        return result
+    static func requested(_ options: AnalysisOptions) -> Set<OutputKind> {
+        options.measuresOnly ? [.measures] : [.measures, .expressions]
     }
 
+    /// Analyses one image file; the analysis is in the audit log before this returns.
+    public func analyze(imageAt url: URL) throws -> ImageAnalysis {
+        try analyzeKeepingImage(at: url).0
+    }
+
+    /// Analyses encoded image bytes (the server's path); audited like a file.
     public func analyze(imageData data: Data, source: String) throws -> ImageAnalysis {
+        try analyzeKeepingImage(data: data, source: source).0
+    }
+
+    /// Analyses a file and also returns the decoded image (for annotation), without decoding twice.
+    public func analyzeKeepingImage(at url: URL) throws -> (ImageAnalysis, Image) {
+        try analyzeKeepingImage(data: try decoder.read(fileAt: url), source: url.path)
+    }
+
+    public func analyzeKeepingImage(data: Data, source: String) throws -> (ImageAnalysis, Image) {
         let start = Clock.now
         let image = try decoder.decode(data, source: source)
+        let decodeMs = Clock.ms(since: start)
         var result = try analyze(image, source: source)
-        result.timings["decode"] = Clock.ms(since: start)
-        return result
+        result.timings["decode"] = decodeMs
+        try audit(result, inputDigest: Governance.digest(of: data))
+        return (result, image)
     }
 
-    /// Analyses an already decoded image or video frame.
+    /// Writes the audit record (and, only when retention is enabled, the report) for one analysed input.
+    public func audit(_ result: ImageAnalysis, inputDigest: String) throws {
+        var produced: Set<OutputKind> = []
+        if result.faces.contains(where: { $0.measures != nil }) { produced.insert(.measures) }
+        if result.faces.contains(where: { $0.expression != nil }) { produced.insert(.expressions) }
+        try governance.record(inputDigest: inputDigest, source: result.source, produced: produced,
+                              modelVersion: modelVersion, decision: decision)
+        if governance.retention.isEnabled {
+            _ = try governance.storeResult(try JSONEncoder().encode(result), inputDigest: inputDigest)
+        }
+    }
+
+    /// Analyses an already decoded image or video frame. Not audited by itself: the caller (e.g. the video
+    /// analyser) records the input it came from.
     public func analyze(_ image: Image, source: String) throws -> ImageAnalysis {
         var timings: [String: Double] = [:]
         var t = Clock.now
@@ -136,14 +171,3 @@ enum Clock {
     static func ms(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
 }
 
-extension Analyzer {
-    /// Analyses a file and also returns the decoded image (for annotation), without decoding twice.
-    public func analyzeKeepingImage(at url: URL) throws -> (ImageAnalysis, Image) {
-        let start = Clock.now
-        let image = try ImageDecoder(maxPixels: options.maxPixels).decode(fileAt: url)
-        let decodeMs = Clock.ms(since: start)
-        var result = try analyze(image, source: url.path)
-        result.timings["decode"] = decodeMs
-        return (result, image)
-    }
-}

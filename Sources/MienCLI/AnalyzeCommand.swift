@@ -32,9 +32,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Average the expression model over each face and its mirror image.")
     var flip: Bool?
 
-    // TRUST-WIRING: @OptionGroup var trust: TrustOptions
-    @Flag(help: "Landmarks, pose and movement measures only: no expression inference runs.")
-    var measuresOnly = false
+    @OptionGroup var trust: TrustOptions
 
     func validate() throws {
         guard AnalysisOptions.Detector(rawValue: detector) != nil else {
@@ -50,14 +48,20 @@ struct AnalyzeCommand: ParsableCommand {
         options.maxPixels = Int(maxMegapixels * 1_000_000)
         options.crops = crops
         options.flipAverage = flip
-        options.measuresOnly = measuresOnly
-        let analyzer = try Analyzer(options: options)
+        options.measuresOnly = !trust.requestedOutputs.contains(.expressions)
+        let governance = try trust.governance()
+        let analyzer = try Analyzer(options: options, governance: governance)
+        let granted = analyzer.decision.granted.map(\.rawValue).sorted()
 
         let files = try InputFiles.expand(inputs)
         var analyses: [ImageAnalysis] = []
         var failures: [AnalysisDocument.Failure] = files.failures
         if let annotate { try FileManager.default.createDirectory(atPath: annotate, withIntermediateDirectories: true) }
         if !json {
+        }
+        if !json {
+            print("purpose: \(governance.purpose.rawValue) (change with --purpose); producing: "
+                  + granted.joined(separator: ", "))
         }
         for url in files.urls {
             do {
@@ -73,14 +77,14 @@ struct AnalyzeCommand: ParsableCommand {
             }
         }
         if json {
-            let doc = AnalysisDocument(generator: "mien 0.1.0", purpose: nil,
-                                       outputs: ["expressions", "measures"],
+            let doc = AnalysisDocument(generator: "mien 0.1.0", purpose: governance.purpose.rawValue,
+                                       outputs: granted,
                                        model: analyzer.modelVersion, images: analyses, errors: failures)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             FileHandle.standardOutput.write(try encoder.encode(doc))
             print()
-        } else if !analyses.isEmpty && !options.measuresOnly {
+        } else if !analyses.isEmpty && analyzer.classifier != nil {
             print("Expression estimates are calibrated probabilities of how annotators would label the facial "
                   + "expression; they are not measures of felt emotion.")
         }

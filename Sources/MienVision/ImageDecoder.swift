@@ -11,6 +11,11 @@ public struct ImageDecoder: Sendable {
     public init(maxPixels: Int = 50_000_000) { self.maxPixels = maxPixels }
 
     public func decode(fileAt url: URL) throws -> Image {
+        try decode(try read(fileAt: url), source: url.path)
+    }
+
+    /// The file's bytes, with the errors a person can act on (missing, a directory, unreadable, empty).
+    public func read(fileAt url: URL) throws -> Data {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -24,7 +29,7 @@ public struct ImageDecoder: Sendable {
             throw AnalysisError.unreadable(path: path, reason: (error as NSError).localizedDescription)
         }
         guard !data.isEmpty else { throw AnalysisError.emptyFile(path: path) }
-        return try decode(data, source: path)
+        return data
     }
 
     public func decode(_ data: Data, source: String) throws -> Image {
