@@ -10,8 +10,8 @@ final class ProsodyTests: XCTestCase {
         let f0 = try XCTUnwrap(a.segments.first?.prosody.f0MeanHz)
         XCTAssertEqual(f0, 220, accuracy: 220 * 0.02)
         // A steady synthetic tone has (near) no jitter and a high HNR.
-        XCTAssertLessThan(a.segments[0].prosody.jitterPercent ?? 100, 0.5)
-        XCTAssertGreaterThan(a.segments[0].prosody.hnrDB ?? 0, 20)
+        XCTAssertLessThan(a.segments.first?.prosody.jitterPercent ?? 100, 0.5)
+        XCTAssertGreaterThan(a.segments.first?.prosody.hnrDB ?? 0, 20)
     }
 
     func testYinAcrossTheVoiceRange() {
@@ -38,7 +38,7 @@ final class ProsodyTests: XCTestCase {
         try AudioFixtures.writeWAV(loud, to: url)
         let a = try VoicePipeline(model: nil).analyze(path: url.path)
         XCTAssertEqual(a.segments.count, 1)
-        XCTAssertEqual(a.segments[0].prosody.f0MeanHz ?? 0, 150, accuracy: 3)
+        XCTAssertEqual(try XCTUnwrap(a.segments.first?.prosody.f0MeanHz), 150, accuracy: 3)
         XCTAssertTrue(VoiceReportWriter.csv(a).hasPrefix("segment,start_s,end_s,speech_s"))
     }
 
@@ -48,6 +48,7 @@ final class ProsodyTests: XCTestCase {
             samples: gap + AudioFixtures.tone(hz: 200, seconds: 0.8) + gap + AudioFixtures.tone(hz: 300, seconds: 0.8) + gap,
             source: "two tones")
         XCTAssertEqual(a.segments.count, 2)
+        guard a.segments.count == 2 else { return }
         XCTAssertEqual(a.segments[0].start, 0.9, accuracy: 0.1)
         XCTAssertEqual(a.summary.pauseCount, 1)
         XCTAssertEqual(a.segments[1].prosody.f0MeanHz ?? 0, 300, accuracy: 6)
@@ -57,7 +58,7 @@ final class ProsodyTests: XCTestCase {
         let url = try AudioFixtures.ravdess("Actor_02/03-01-01-01-01-01-02.flac")  // female, neutral
         let a = try VoicePipeline(model: nil).analyze(path: url.path)
         XCTAssertEqual(a.segments.count, 1)
-        let p = a.segments[0].prosody
+        let p = try XCTUnwrap(a.segments.first).prosody
         XCTAssertEqual(p.f0MeanHz ?? 0, 200, accuracy: 80)
         XCTAssertEqual(p.syllableRate ?? 0, 4, accuracy: 2.5)  // "Kids are talking by the door": 7 syllables
         XCTAssertEqual(a.audio?.codec, "flac")

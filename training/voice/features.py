@@ -80,7 +80,7 @@ def logmel_numpy(x, r):
 # --- Segmentation: a port of VoiceActivityDetector + VoiceStream (Sources/MienVoice/Prosody) for training speed.
 # check_port.py compares it with Swift's own export; the ONNX parity test checks the end-to-end inputs.
 SEGMENTATION = {"closing_frames": 50, "max_frames": 300, "min_speech_frames": 15, "pad_frames": 10,
-                "vad_history": 300, "vad_margin_db": 12.0, "vad_floor_db": -55.0}
+                "vad_history": 300, "vad_margin_db": 12.0, "vad_floor_db": -55.0, "vad_floor_cap_db": -50.0}
 
 
 def frame_levels(x, r):
@@ -98,7 +98,7 @@ def frame_levels(x, r):
 def vad(levels, s=SEGMENTATION):
     out = np.zeros(len(levels), dtype=bool)
     for i, lv in enumerate(levels):
-        floor = levels[max(0, i - s["vad_history"] + 1): i + 1].min()
+        floor = min(s["vad_floor_cap_db"], levels[max(0, i - s["vad_history"] + 1): i + 1].min())
         out[i] = lv > max(s["vad_floor_db"], floor + s["vad_margin_db"])
     return out
 
