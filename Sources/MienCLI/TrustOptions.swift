@@ -53,9 +53,10 @@ struct TrustOptions: ParsableArguments {
         try configuration().governance()
     }
 
-    /// Measures always; expressions unless measures-only was asked for (here or in the config file).
+    /// Measures always; expressions unless measures-only was asked for here or in the config file (an unreadable
+    /// config file is reported by `governance()`).
     var requestedOutputs: Set<OutputKind> {
-        let measuresOnly = (try? configuration().measuresOnly) ?? nil ?? self.measuresOnly
-        return measuresOnly ? [.measures] : [.measures, .expressions]
+        let fromFile = (try? configuration())?.measuresOnly ?? false
+        return measuresOnly || fromFile ? [.measures] : [.measures, .expressions]
     }
 }
