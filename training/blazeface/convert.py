@@ -321,6 +321,7 @@ def verify(tflite_paths: dict, models_dir: str, report: dict, timing_runs: int) 
             net.forward(OUT_NAMES)
             ts.append(time.perf_counter() - t0)
         fwd_ms = float(np.median(ts) * 1e3)
+        fwd_min_ms = float(np.min(ts) * 1e3)
 
         det = bf.BlazeFace(key, models_dir)
         faces, det_ms = {}, {}
@@ -341,7 +342,8 @@ def verify(tflite_paths: dict, models_dir: str, report: dict, timing_runs: int) 
             log(f"[{key}] {name} ({img.shape[1]}x{img.shape[0]}): {len(dets)} face(s), detect {det_ms[name]} ms: "
                 + "; ".join(f"{d.score:.2f} [{d.box[0]:.0f},{d.box[1]:.0f},{d.box[2]:.0f},{d.box[3]:.0f}]"
                             for d in dets))
-        log(f"[{key}] OpenCV DNN forward, 1 thread: median {fwd_ms:.2f} ms over {timing_runs} runs")
+        log(f"[{key}] OpenCV DNN forward, 1 thread: median {fwd_ms:.2f} ms, min {fwd_min_ms:.2f} ms "
+            f"over {timing_runs} runs (load average {os.getloadavg()[0]:.2f})")
         report["models"][key] = {
             "file": f"Models/{spec.file}",
             "bytes": os.path.getsize(onnx_path),
@@ -354,6 +356,8 @@ def verify(tflite_paths: dict, models_dir: str, report: dict, timing_runs: int) 
                                        for t in worst},
             "max_abs_diff_per_input": per_input,
             "opencv_forward_ms_1thread_median": round(fwd_ms, 2),
+            "opencv_forward_ms_1thread_min": round(fwd_min_ms, 2),
+            "load_average_1min": round(os.getloadavg()[0], 2),
             "opencv_detect_ms_1thread_median": det_ms,
             "faces": faces,
             "parity_ok": bool(mok),
