@@ -142,7 +142,7 @@ class Letterbox:
 
 
 def letterbox_image(rgb: np.ndarray, size: int):
-    """RGB uint8 HxWx3 -> (size x size x 3 uint8 RGB, Letterbox).
+    """uint8 HxWx3 (any channel order, kept) -> (size x size x 3 uint8, Letterbox).
 
     Sampled exactly as MediaPipe's CPU ImageToTensorCalculator does: one bilinear warp, no antialiasing, black
     outside the image; model-input pixel (u, v) samples image point (u * side/S + ox, v * side/S + oy). With this
@@ -235,9 +235,9 @@ class BlazeFace:
 
     def detect(self, bgr: np.ndarray):
         """BGR uint8 image -> list of Detection in original-image pixels, best first."""
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        lb_img, lb = letterbox_image(rgb, self.spec.size)
-        reg, cls = self.forward(to_blob(lb_img))
+        # warp first, then swap channels on the small S x S image (per-channel warp: same result, less work)
+        lb_bgr, lb = letterbox_image(bgr, self.spec.size)
+        reg, cls = self.forward(to_blob(cv2.cvtColor(lb_bgr, cv2.COLOR_BGR2RGB)))
         dets = weighted_nms(decode(reg, cls, self.anchors, self.spec, self.min_score), self.spec.nms_iou)
         for d in dets:
             x, y = lb.to_image(d.box[[0, 2]], d.box[[1, 3]])
