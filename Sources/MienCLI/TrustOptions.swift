@@ -20,6 +20,9 @@ struct TrustOptions: ParsableArguments {
     @Option(name: .customLong("audit-db"), help: "Audit log file (default: $MIEN_HOME/audit.sqlite or ~/.local/share/mien/audit.sqlite).")
     var auditDB: String?
 
+    @Option(name: .customLong("seal-key"), help: "Seal key file for the audit log (default: $MIEN_SEAL_KEY, else seal.key beside the default log). Keep it off the log's disk.")
+    var sealKey: String?
+
     @Option(help: "Who is analysing, as written in the audit log (default: $USER).")
     var actor: String?
 
@@ -46,7 +49,7 @@ struct TrustOptions: ParsableArguments {
         let file = try config.map { try TrustConfiguration.load(from: URL(fileURLWithPath: $0)) } ?? TrustConfiguration()
         return file.merged(with: TrustConfiguration(
             purpose: purpose, actor: actor, operatorOverride: operatorOverride, retention: retain,
-            auditDatabase: auditDB, measuresOnly: measuresOnly ? true : nil))
+            auditDatabase: auditDB, sealKeyFile: sealKey, measuresOnly: measuresOnly ? true : nil))
     }
 
     func governance() throws -> Governance {

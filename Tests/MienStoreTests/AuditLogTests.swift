@@ -94,6 +94,8 @@ final class AuditLogTests: XCTestCase {
         _ = try home.makeLog(count: 1)
         let attributes = try FileManager.default.attributesOfItem(atPath: home.keyFile.path)
         XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        let log = try FileManager.default.attributesOfItem(atPath: home.auditDB.path)
+        XCTAssertEqual((log[.posixPermissions] as? NSNumber)?.intValue, 0o600, "the log names actors and purposes")
         XCTAssertTrue(try home.makeLog(count: 1).verify().isValid, "a second open uses the same key")
         XCTAssertThrowsError(try AuditLog(url: home.auditDB, sealKey: .secret("short")))
     }
