@@ -114,8 +114,8 @@ public enum AuditProblem: Sendable, Hashable, CustomStringConvertible {
             return "record \(seq) does not follow record \(seq - 1): record \(seq - 1) was replaced or "
                 + "re-hashed after an edit, or records were deleted and renumbered"
         case .truncated(let sealed, let last):
-            return "the log was cut off: the seal names \(sealed) records, the log ends at record \(last) "
-                + "(records \(last + 1)–\(sealed) are gone)"
+            let gone = sealed == last + 1 ? "record \(sealed) is gone" : "records \(last + 1)–\(sealed) are gone"
+            return "the log was cut off: the seal names \(sealed) records, the log ends at record \(last) (\(gone))"
         case .headMismatch(let seq):
             return "record \(seq), the last one, is not the record the seal names: it was replaced"
         case .unsealed(let from, let to):
