@@ -4,10 +4,10 @@ import MienCore
 /// Every knob of an analysis, as one value. Defaults are the measured best choices (README, "Face detection").
 public struct AnalysisOptions: Sendable {
     public enum Detector: String, Sendable, CaseIterable {
-        case blazeFull = "blaze-full", blazeShort = "blaze-short", hog, hogUp = "hog-up", haar
+        case blaze, blazeFull = "blaze-full", blazeShort = "blaze-short", hog, hogUp = "hog-up", haar
     }
 
-    public var detector: Detector = .blazeFull
+    public var detector: Detector = .blaze
     /// Images over this many pixels are refused from their header, before decoding.
     public var maxPixels = 50_000_000
     /// Landmarks, pose and movement only: no expression inference runs at all.

@@ -11,6 +11,9 @@ public enum DetectorFactory {
         case .haar:
             return try CascadeFaceDetector(path: "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml",
                                            name: "opencv-haar")
+        case .blaze:
+            return CombinedFaceDetector([try make(.blazeFull, modelsDirectory: modelsDirectory),
+                                         try make(.blazeShort, modelsDirectory: modelsDirectory)])
         case .blazeFull, .blazeShort:
             guard let dir = modelsDirectory else {
                 throw AnalysisError.modelMissing(path: "Models/blazeface_full.onnx",

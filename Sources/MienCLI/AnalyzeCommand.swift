@@ -20,8 +20,8 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write each image with boxes, landmarks and labels drawn into this directory.")
     var annotate: String?
 
-    @Option(help: "Face detector: blaze-full (default), blaze-short, hog, hog-up, haar.")
-    var detector: String = AnalysisOptions.Detector.blazeFull.rawValue
+    @Option(help: "Face detector: blaze (default: BlazeFace full+short range), blaze-full, blaze-short, hog, hog-up, haar.")
+    var detector: String = AnalysisOptions.Detector.blaze.rawValue
 
     @Option(help: "Refuse images larger than this many megapixels, checked from the header before decoding.")
     var maxMegapixels: Double = 50

@@ -32,6 +32,30 @@ public struct ImageDecoder: Sendable {
         return data
     }
 
+    /// True when an end-of-image marker follows the first start-of-scan. Entropy-coded data stuffs every 0xFF
+    /// as FF 00, so FF D9 after the scan begins can only be the real end (EXIF thumbnails end before it).
+    static func jpegHasEnd(_ data: Data) -> Bool {
+        data.withUnsafeBytes { raw -> Bool in
+            let b = raw.bindMemory(to: UInt8.self)
+            var i = 2, scan = -1
+            while i + 3 < b.count {
+                guard b[i] == 0xFF else { return false }
+                let marker = b[i + 1]
+                if marker == 0xDA { scan = i; break }
+                if marker == 0xFF { i += 1; continue }
+                if marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 { i += 2; continue }
+                i += 2 + (Int(b[i + 2]) << 8 | Int(b[i + 3]))
+            }
+            guard scan >= 0 else { return false }
+            var j = b.count - 2
+            while j > scan {
+                if b[j] == 0xFF && b[j + 1] == 0xD9 { return true }
+                j -= 1
+            }
+            return false
+        }
+    }
+
     public func decode(_ data: Data, source: String) throws -> Image {
         guard !data.isEmpty else { throw AnalysisError.emptyFile(path: source) }
         let head = [UInt8](data.prefix(64 * 1024))
@@ -49,6 +73,10 @@ public struct ImageDecoder: Sendable {
         guard header.pixelCount <= maxPixels else {
             throw AnalysisError.tooManyPixels(source: source, width: header.width, height: header.height,
                                               limit: maxPixels)
+        }
+        // libjpeg "decodes" a cut-off JPEG by filling the rest with grey; refuse it instead.
+        if header.format == .jpeg && !Self.jpegHasEnd(data) {
+            throw AnalysisError.corruptImage(source: source, format: "jpeg")
         }
         var err = newError()
         let handle = data.withUnsafeBytes { raw in

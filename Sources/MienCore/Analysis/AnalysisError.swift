@@ -42,6 +42,7 @@ public enum AnalysisError: Error, Sendable, Hashable, CustomStringConvertible {
 
     private static func megapixels(_ n: Int) -> String {
         let mp = Double(n) / 1_000_000
-        return mp >= 100 ? String(Int(mp.rounded())) : String((mp * 10).rounded() / 10)
+        if mp >= 100 || mp == mp.rounded() { return String(Int(mp.rounded())) }
+        return String((mp * 10).rounded() / 10)
     }
 }

@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+
+/// `mien analyze` as a user runs it: the table, the JSON document, annotated images, a folder argument.
+final class AnalyzeCommandTests: XCTestCase {
+    func testJSONDocumentOnTheSamplesFolder() throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let out = try TestSupport.temporaryDirectory(self)
+        let run = try TestSupport.run(["analyze", "--measures-only", "--json", "--annotate", out.path,
+                                       TestSupport.samples.path], home: home)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(doc["schema"] as? String, "mien/1")
+        XCTAssertEqual(doc["purpose"] as? String, "personal-use")
+        let images = try XCTUnwrap(doc["images"] as? [[String: Any]])
+        XCTAssertEqual(images.count, 4)
+        let faces = images.flatMap { ($0["faces"] as? [[String: Any]]) ?? [] }
+        XCTAssertEqual(faces.count, 8)
+        for face in faces {
+            XCTAssertEqual((face["landmarks"] as? [[Double]])?.count, 68)
+            let pose = try XCTUnwrap(face["pose"] as? [String: Double])
+            XCTAssertNotNil(pose["yaw"])
+            let measures = try XCTUnwrap(face["movement_measures"] as? [String: Double])
+            XCTAssertEqual(measures.count, 10)
+            XCTAssertNil(face["expression"], "measures-only has no expression")
+        }
+        let drawn = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".annotated.jpg") }
+        XCTAssertEqual(drawn.count, 4)
+    }
+
+    func testTableNamesPurposeAndUnits() throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let run = try TestSupport.run(["analyze", "--measures-only",
+                                       TestSupport.sample("nasa_astronaut_eileen_collins.png").path], home: home)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("purpose: personal-use"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("head pose"))
+        XCTAssertTrue(run.stdout.contains("inter-ocular distance"))
+    }
+}
