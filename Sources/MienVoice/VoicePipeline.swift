@@ -98,7 +98,7 @@ public final class VoicePipeline {
             let duration = Double(stream.samplesSeen) / Double(pipeline.recipe.sampleRate)
             return VoiceAnalysis(source: source, audio: nil, duration: duration, segments: segments,
                                  seconds: stream.seconds,
-                                 summary: summary.measures(histogram: stream.semitoneHistogram),
+                                 summary: summary.measures(),
                                  expressionModel: pipeline.model?.spec.name,
                                  basis: pipeline.model == nil ? nil : VocalExpressionModel.basisText, notes: notes)
         }
@@ -106,12 +106,13 @@ public final class VoicePipeline {
 }
 
 /// Combines segment measures into whole-sound measures with bounded memory: means weighted by speech or voiced
-/// seconds, F0 spread from the running semitone histogram.
+/// seconds; F0 SD pooled over segments (within + between), F0 range the voiced-time-weighted mean of segment ranges.
 struct SummaryAccumulator {
     private var total = ProsodyMeasures()
     private var weights: [String: Double] = [:]
     private var sums: [String: Double] = [:]
     private var nuclei = 0.0
+    private var semitoneWeight = 0.0, semitoneSum = 0.0, semitoneSquares = 0.0
 
     mutating func addGap(_ seconds: Double) {
         if seconds >= 0.15 { total.pauseCount += 1; total.pauseSeconds += seconds }
@@ -136,9 +137,16 @@ struct SummaryAccumulator {
         put("slopeLow", m.spectralSlope0to500, m.voicedSeconds)
         put("slopeMid", m.spectralSlope500to1500, m.voicedSeconds)
         nuclei += (m.syllableRate ?? 0) * m.speechSeconds
+        if let mean = m.f0SemitoneMean, let sd = m.f0SemitoneSD, m.voicedSeconds > 0 {
+            let w = m.voicedSeconds
+            semitoneWeight += w
+            semitoneSum += w * mean
+            semitoneSquares += w * (sd * sd + mean * mean)
+            put("range", m.f0RangeSemitones, w)
+        }
     }
 
-    func measures(histogram: [Int]) -> ProsodyMeasures {
+    func measures() -> ProsodyMeasures {
         var m = total
         func get(_ key: String) -> Double? { weights[key].map { sums[key, default: 0] / $0 } }
         m.f0MeanHz = get("f0")
@@ -150,26 +158,11 @@ struct SummaryAccumulator {
         m.spectralSlope0to500 = get("slopeLow")
         m.spectralSlope500to1500 = get("slopeMid")
         m.syllableRate = m.speechSeconds > 0 && m.f0MeanHz != nil ? nuclei / m.speechSeconds : nil
-        let n = histogram.reduce(0, +)
-        if n >= 3 {
-            var mean = 0.0, sq = 0.0
-            for (i, c) in histogram.enumerated() where c > 0 {
-                let st = (Double(i) + 0.5) / 10
-                mean += st * Double(c); sq += st * st * Double(c)
-            }
-            mean /= Double(n)
+        if semitoneWeight > 0 {
+            let mean = semitoneSum / semitoneWeight
             m.f0SemitoneMean = mean
-            m.f0SemitoneSD = (max(0, sq / Double(n) - mean * mean) * Double(n) / Double(n - 1)).squareRoot()
-            func pct(_ q: Double) -> Double {
-                let target = q * Double(n)
-                var acc = 0.0
-                for (i, c) in histogram.enumerated() {
-                    acc += Double(c)
-                    if acc >= target { return (Double(i) + 0.5) / 10 }
-                }
-                return 80
-            }
-            m.f0RangeSemitones = pct(0.8) - pct(0.2)
+            m.f0SemitoneSD = max(0, semitoneSquares / semitoneWeight - mean * mean).squareRoot()
+            m.f0RangeSemitones = get("range")
         }
         return m
     }

@@ -40,7 +40,14 @@ public struct ProsodyCalculator: Sendable {
             }
         }
         guard voicedIdx.count >= 3 else { return m }
-        let hz = voicedIdx.map { Double(frames[$0].f0) }
+        // Median of 3 within voiced runs removes single-frame octave slips before the statistics (eGeMAPS
+        // smooths its contour with a 3-frame mean for the same reason).
+        let hz = voicedIdx.map { i -> Double in
+            var v = [Double(frames[i].f0)]
+            if i > 0 && voiced[i - 1] { v.append(Double(frames[i - 1].f0)) }
+            if i + 1 < frames.count && voiced[i + 1] { v.append(Double(frames[i + 1].f0)) }
+            return v.count == 3 ? v.sorted()[1] : v[0]
+        }
         let st = hz.map { 12 * log2($0 / 27.5) }
         m.f0MeanHz = hz.mean
         m.f0SemitoneMean = st.mean
@@ -83,9 +90,11 @@ public struct ProsodyCalculator: Sendable {
         return count
     }
 
-    /// Local jitter (%) and shimmer (dB) from pitch marks: in each voiced run, successive waveform maxima one
-    /// local period apart (searched within ±20% of the YIN period), refined by a parabola. Period pairs whose
-    /// ratio exceeds 1.3 are skipped, as in Praat, so octave jumps do not count as jitter.
+    /// Local jitter (%) and shimmer (dB) from successive glottal cycles. In each voiced run the next cycle starts
+    /// where the normalised cross-correlation with the current cycle peaks, searched within ±20% of the YIN period
+    /// and refined by a parabola; this follows the waveform far more steadily than picking maxima, which jump
+    /// between formant peaks. Amplitude = peak-to-peak of each cycle. Period pairs whose ratio exceeds 1.3 are
+    /// skipped, as in Praat, so octave jumps do not count as jitter.
     func perturbation(frames: [FrameFeatures], voiced: [Bool], samples: UnsafeBufferPointer<Float>)
         -> (Double?, Double?) {
         let hop = Int(hopSeconds * Double(sampleRate))
@@ -99,55 +108,55 @@ public struct ProsodyCalculator: Sendable {
             defer { i = j + 1 }
             guard j - i >= 2 else { continue }
             let start = i * hop, end = min(samples.count, (j + 1) * hop + 240)
-            guard end - start > 0 else { continue }
-            func period(at s: Int) -> Double {
-                let f = min(j, max(i, s / hop))
-                return Double(sampleRate) / Double(max(60, frames[f].f0))
-            }
-            var marks: [(t: Double, a: Double)] = []
-            let p0 = Int(period(at: start))
-            var best = start
-            for k in start..<min(end, start + p0) where samples[k] > samples[best] { best = k }
-            var pos = best
-            while true {
-                let (t, a) = refine(samples, pos)
-                marks.append((t, a))
-                let p = period(at: pos)
-                let lo = pos + Int(0.8 * p), hi = min(end - 1, pos + Int(1.2 * p))
-                guard lo < hi else { break }
-                var b = lo
-                for k in lo...hi where samples[k] > samples[b] { b = k }
-                pos = b
-            }
-            guard marks.count >= 3 else { continue }
+            var pos = start
             var prevPeriod: Double? = nil
-            for k in 1..<marks.count {
-                let per = marks[k].t - marks[k - 1].t
-                if let q = prevPeriod, max(per, q) / min(per, q) <= 1.3 {
-                    periodDiff += abs(per - q)
-                    periodSum += per
-                    periodCount += 1
+            var prevAmp: Double? = nil
+            while true {
+                let f = min(j, max(i, pos / hop))
+                let t = Double(sampleRate) / Double(max(60, frames[f].f0))
+                let length = Int(t.rounded())
+                let lo = Int(0.8 * t), hi = Int((1.2 * t).rounded(.up))
+                guard pos + hi + length + 1 < end else { break }
+                var scores = [Double](repeating: -1, count: hi - lo + 3)
+                var bestLag = lo
+                for lag in (lo - 1)...(hi + 1) {
+                    var xy = 0.0, xx = 0.0, yy = 0.0
+                    for k in 0..<length {
+                        let a = Double(samples[pos + k]), b = Double(samples[pos + lag + k])
+                        xy += a * b; xx += a * a; yy += b * b
+                    }
+                    let score = xx > 0 && yy > 0 ? xy / (xx * yy).squareRoot() : 0
+                    scores[lag - lo + 1] = score
+                    if lag >= lo && lag <= hi && score > scores[bestLag - lo + 1] { bestLag = lag }
                 }
-                prevPeriod = per
-                let a0 = marks[k - 1].a, a1 = marks[k].a
-                if a0 > 0, a1 > 0, max(a0, a1) / min(a0, a1) < 10 {
-                    ampDiffDB += abs(20 * log10(a1 / a0))
-                    ampCount += 1
+                let a = scores[bestLag - lo], b = scores[bestLag - lo + 1], c = scores[bestLag - lo + 2]
+                let den = a - 2 * b + c
+                let period = Double(bestLag) + (den < 0 ? max(-0.5, min(0.5, 0.5 * (a - c) / den)) : 0)
+                var mx = -Float.infinity, mn = Float.infinity
+                for k in pos..<(pos + length) { mx = max(mx, samples[k]); mn = min(mn, samples[k]) }
+                let amp = Double(mx - mn)
+                if b > 0.5 {  // a cycle that resembles the next one: part of the same voiced stretch
+                    if let q = prevPeriod, max(period, q) / min(period, q) <= 1.3 {
+                        periodDiff += abs(period - q)
+                        periodSum += period
+                        periodCount += 1
+                    }
+                    if let q = prevAmp, q > 0, amp > 0 {
+                        ampDiffDB += abs(20 * log10(amp / q))
+                        ampCount += 1
+                    }
+                    prevPeriod = period
+                    prevAmp = amp
+                } else {
+                    prevPeriod = nil
+                    prevAmp = nil
                 }
+                pos += bestLag
             }
         }
         let jitter = periodCount >= 3 ? 100 * (periodDiff / Double(periodCount)) / (periodSum / Double(periodCount)) : nil
         let shimmer = ampCount >= 3 ? ampDiffDB / Double(ampCount) : nil
         return (jitter, shimmer)
-    }
-
-    private func refine(_ x: UnsafeBufferPointer<Float>, _ k: Int) -> (Double, Double) {
-        guard k > 0, k + 1 < x.count else { return (Double(k), Double(x[k])) }
-        let a = Double(x[k - 1]), b = Double(x[k]), c = Double(x[k + 1])
-        let den = a - 2 * b + c
-        guard den < 0 else { return (Double(k), b) }
-        let d = 0.5 * (a - c) / den
-        return (Double(k) + d, b - 0.25 * (a - c) * d)
     }
 }
 

@@ -65,8 +65,6 @@ public final class VoiceStream {
     private var secondLevel: Float = 0
     private var secondF0: [Double] = []
     public private(set) var seconds: [VoiceSecond] = []
-    /// Semitone histogram (0.1 st bins, 0–80 st re 27.5 Hz) of voiced speech frames, for file-level percentiles.
-    public private(set) var semitoneHistogram = [Int](repeating: 0, count: 800)
 
     public init(recipe: LogMelRecipe = LogMelRecipe(), options: SegmentationOptions = SegmentationOptions()) {
         self.recipe = recipe
@@ -187,8 +185,6 @@ public final class VoiceStream {
         if speech && f.f0 > 0 {
             secondVoiced += 1
             secondF0.append(Double(f.f0))
-            let st = 12 * log2(Double(f.f0) / 27.5)
-            semitoneHistogram[min(799, max(0, Int(st * 10)))] += 1
         }
     }
 
