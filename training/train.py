@@ -157,7 +157,7 @@ def train_phase(names, teacher, epochs_arg, tr, val, args, device, log, out):
         if name == "teacher":   # fp16 keeps the file under the device's 16 MiB return limit
             state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
         torch.save({"arch": name, "config": ARCHITECTURES[name], "state_dict": state, "epochs": sched.total,
-                    "seconds": round(time.time() - t0, 1), "history": history, "args": vars(args) | {
+                    "seconds": round(time.time() - t0, 1), "history": history, "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()} | {
                         "w_ferplus": args.w_ferplus.tolist(), "w_fer2013": args.w_fer2013.tolist()}},
                    Path(out) / f"{name}.pt")
     return nets, sched.total
