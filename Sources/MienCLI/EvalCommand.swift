@@ -1,7 +1,68 @@
 import ArgumentParser
+import Foundation
+import Mien
+import MienCore
+import MienVision
 
-// Placeholder until its issue lands: says so plainly instead of pretending.
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("'mien eval' is not built yet.") }
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Measure the expression model: on FER2013/FER+ (--data) or on any labelled folder of photos (--images).",
+        discussion: """
+            --data: accuracy of the FER+ head on FER+ majority labels (8 classes) and of the FER2013 head on the \
+            original labels (7 classes), per-class precision/recall/F1, confusion matrices, ECE (15 bins) and the \
+            abstention coverage. --images DIR --labels CSV (columns file,label) runs the whole pipeline \
+            (detect → align → classify) and counts missed faces separately.
+            """)
+
+    @Option(help: "FER2013 folder (../shared/data/fer2013).") var data: String?
+    @Option(help: "Split: PrivateTest or PublicTest.") var split = "PrivateTest"
+    @Option(help: "Folder of labelled photos.") var images: String?
+    @Option(help: "CSV with columns file,label (FER+ or FER2013 class names).") var labels: String?
+    @Flag(help: "Treat each photo as one already-cropped face.") var crops = false
+    @Flag(inversion: .prefixedNo, help: "Average over each face and its mirror image.") var flip: Bool?
+    @Option(help: "Write confusion-matrix PNGs into this folder.") var confusionPng: String?
+    @Flag(help: "JSON instead of tables.") var json = false
+
+    func validate() throws {
+        guard (data != nil || images != nil) || FER2013.defaultDirectory() != nil else {
+            throw ValidationError("pass --data ../shared/data/fer2013 or --images DIR --labels labels.csv")
+        }
+        if images != nil && labels == nil { throw ValidationError("--images needs --labels labels.csv") }
+        guard FER2013.Split(rawValue: split) != nil, split != "Training" else {
+            throw ValidationError("--split must be PrivateTest or PublicTest")
+        }
+    }
+
+    func run() throws {
+        guard let models = ModelLocator.directory() else { throw ValidationError("no Models folder found; set MIEN_MODELS") }
+        if let images, let labels {
+            let report = try PhotoEvaluation.run(images: URL(fileURLWithPath: images), labels: URL(fileURLWithPath: labels),
+                                                 crops: crops, flip: flip)
+            if json { try printJSON(report) } else { print(report.table()) }
+            return
+        }
+        guard let dir = data.map(URL.init(fileURLWithPath:)) ?? FER2013.defaultDirectory() else { return }
+        let fer = try FER2013.load(from: dir, splits: [FER2013.Split(rawValue: split)!])
+        let reports = try ExpressionEvaluation.evaluate(data: fer, split: FER2013.Split(rawValue: split)!,
+                                                        modelsDirectory: models, flip: flip)
+        if let confusionPng {
+            try FileManager.default.createDirectory(atPath: confusionPng, withIntermediateDirectories: true)
+            for r in reports {
+                let image = try ConfusionChart.render(classes: r.classes, confusion: r.confusion,
+                                                      title: "\(r.head) head, \(split), \(r.labels)")
+                try image.write(to: URL(fileURLWithPath: confusionPng).appendingPathComponent("confusion_\(r.head)_\(split).png"))
+            }
+        }
+        if json { try printJSON(reports) } else {
+            print("split \(split)" + (flip == true ? ", flip-averaged" : ""))
+            for r in reports { print(r.table()) }
+        }
+    }
+
+    private func printJSON<T: Encodable>(_ value: T) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try e.encode(value), as: UTF8.self))
+    }
 }

@@ -1,0 +1,100 @@
+import Foundation
+import Mien
+import MienCore
+import MienVision
+import XCTest
+
+/// The committed expression model, run from Swift through OpenCV DNN.
+final class ExpressionModelTests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let models = repository.appendingPathComponent("Models")
+    static let parity = repository.appendingPathComponent("Tests/Fixtures/expression_parity")
+
+    struct Expected: Decodable {
+        var ferplus: [[Float]]
+        var fer2013: [[Float]]
+        var model_sha256: String
+    }
+
+    /// Same 200 PrivateTest faces through PyTorch (at export) and through Swift: max |Δlogit| < 1e-3.
+    func testLogitsMatchPyTorchWithin1e3() throws {
+        let expected = try JSONDecoder().decode(Expected.self,
+                                                from: Data(contentsOf: Self.parity.appendingPathComponent("logits.json")))
+        let bytes = [UInt8](try Data(contentsOf: Self.parity.appendingPathComponent("images_u8.bin")))
+        XCTAssertEqual(bytes.count, 200 * 48 * 48)
+        let faces = (0..<200).map { i in
+            AlignedFace(width: 48, height: 48, channels: 1, pixels: Array(bytes[i * 2304..<(i + 1) * 2304]),
+                        transform: SimilarityTransform(scale: 1, rotation: 0, tx: 0, ty: 0))
+        }
+        for (head, truth) in [("ferplus", expected.ferplus), ("fer2013", expected.fer2013)] {
+            let classifier = try OnnxExpressionClassifier(modelsDirectory: Self.models, head: head, flipAverage: false)
+            XCTAssertEqual(classifier.spec.sha256, expected.model_sha256, "fixture made from this model")
+            let logits = try ExpressionEvaluation.logits(classifier, faces: faces, batch: 64)
+            var worst: Float = 0
+            for (a, b) in zip(logits, truth) { for (x, y) in zip(a, b) { worst = max(worst, abs(x - y)) } }
+            print("\(head): max |Δlogit| = \(worst)")
+            XCTAssertLessThan(worst, 1e-3, head)
+        }
+    }
+
+    func testBatchOfOneEqualsBatchOfMany() throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.parity.appendingPathComponent("images_u8.bin")))
+        let faces = (0..<3).map { i in
+            AlignedFace(width: 48, height: 48, channels: 1, pixels: Array(bytes[i * 2304..<(i + 1) * 2304]),
+                        transform: SimilarityTransform(scale: 1, rotation: 0, tx: 0, ty: 0))
+        }
+        let c = try OnnxExpressionClassifier(modelsDirectory: Self.models)
+        let batch = try c.logits(for: faces)
+        for (i, f) in faces.enumerated() {
+            let single = try c.logits(for: [f])[0]
+            for (x, y) in zip(single, batch[i]) { XCTAssertEqual(x, y, accuracy: 1e-4) }
+        }
+    }
+
+    func testMissingOrCorruptModelGivesAnActionableError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mien-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        XCTAssertThrowsError(try OnnxExpressionClassifier(modelsDirectory: dir)) { error in
+            XCTAssertTrue("\(error)".contains("expression.json is missing"), "\(error)")
+        }
+        try FileManager.default.copyItem(at: Self.models.appendingPathComponent("expression.json"),
+                                         to: dir.appendingPathComponent("expression.json"))
+        try Data("not a network".utf8).write(to: dir.appendingPathComponent("expression.onnx"))
+        XCTAssertThrowsError(try OnnxExpressionClassifier(modelsDirectory: dir)) { error in
+            XCTAssertTrue("\(error)".contains("cannot be used"), "\(error)")
+        }
+        // Metadata that does not match: wrong class count.
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(
+            with: Data(contentsOf: Self.models.appendingPathComponent("expression.json"))) as? [String: Any])
+        var heads = try XCTUnwrap(json["heads"] as? [String: Any])
+        var ferplus = try XCTUnwrap(heads["ferplus"] as? [String: Any])
+        ferplus["classes"] = ((ferplus["classes"] as? [String]) ?? []) + ["boredom"]
+        heads["ferplus"] = ferplus
+        json["heads"] = heads
+        try JSONSerialization.data(withJSONObject: json).write(to: dir.appendingPathComponent("expression.json"))
+        XCTAssertThrowsError(try OnnxExpressionClassifier(modelsDirectory: dir)) { error in
+            XCTAssertTrue("\(error)".contains("8 classes"), "\(error)")
+        }
+    }
+
+    /// The committed model on the real FER2013 PrivateTest split (skips when ../shared/data is absent).
+    func testPrivateTestAccuracy() throws {
+        guard let dir = FER2013.defaultDirectory() else {
+            throw XCTSkip("FER2013 not found at ../shared/data/fer2013 (or $MIEN_FER2013): skipping the accuracy check")
+        }
+        let data = try FER2013.load(from: dir, splits: [.privateTest])
+        let reports = try ExpressionEvaluation.evaluate(data: data, split: .privateTest, modelsDirectory: Self.models)
+        let ferplus = try XCTUnwrap(reports.first { $0.head == "ferplus" })
+        let fer2013 = try XCTUnwrap(reports.first { $0.head == "fer2013" })
+        print(ferplus.table(), fer2013.table())
+        XCTAssertGreaterThanOrEqual(ferplus.accuracy, 0.82)
+        XCTAssertGreaterThanOrEqual(fer2013.accuracy, 0.69)
+        XCTAssertLessThanOrEqual(ferplus.ece, 0.03)
+        XCTAssertLessThanOrEqual(fer2013.ece, 0.04)
+        XCTAssertGreaterThan(ferplus.recall[ferplus.classes.firstIndex(of: "contempt")!], 0)
+        XCTAssertGreaterThan(ferplus.recall[ferplus.classes.firstIndex(of: "disgust")!], 0)
+        XCTAssertGreaterThanOrEqual(ferplus.selectiveAccuracy, 0.85)
+    }
+}
