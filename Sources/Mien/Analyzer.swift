@@ -135,7 +135,8 @@ public final class Analyzer: @unchecked Sendable {
                 if let l = face.landmarks, usableLandmarks(l, in: face.box) {
                     return try aligner.align(image, landmarks: l)
                 }
-                return try aligner.align(image, box: face.box)
+                // A pre-cropped face (--crops) is already framed: scale it whole rather than re-framing a box.
+                return options.crops ? try aligner.alignWhole(image) : try aligner.align(image, box: face.box)
             }
             timings["align"] = Clock.ms(since: t)
             t = Clock.now

@@ -28,7 +28,8 @@ public enum AnalysisTable {
                 let head = e.isUncertain
                     ? String(format: "uncertain (top %.2f < threshold %.2f)", e.confidence, e.threshold)
                     : String(format: "%@ (confidence %.2f)", e.label, e.confidence)
-                lines.append("    expression    \(head)   [\(probs)]")
+                let crop = f.alignment == "centred" ? "   (crop centred: no usable landmarks)" : ""
+                lines.append("    expression    \(head)   [\(probs)]\(crop)")
                 lines.append(String(format: "                  valence %+.2f  arousal %+.2f (derived)   basis: %@",
                                     e.valence, e.arousal, e.basis))
             }

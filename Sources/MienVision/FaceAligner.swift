@@ -19,6 +19,13 @@ public struct FaceAligner: Sendable {
         try warp(image, transform: template.transform(for: box), method: "centred")
     }
 
+    /// An already-cropped face scaled whole to the template size ("centred": no landmarks were usable).
+    public func alignWhole(_ image: Image) throws -> AlignedFace {
+        let s = Double(template.size) / Double(max(image.width, image.height))
+        let t = SimilarityTransform(scale: s, rotation: 0, tx: 0.5 * s - 0.5, ty: 0.5 * s - 0.5)
+        return try warp(image, transform: t, method: "centred")
+    }
+
     func warp(_ image: Image, transform: SimilarityTransform, method: String) throws -> AlignedFace {
         let side = template.size, channels = template.channels
         var out = [UInt8](repeating: 0, count: side * side * channels)
