@@ -163,7 +163,7 @@ def main():
                 v = s.ferplus_valid
                 return lg[s.name][head][v], s.ferplus_major[v], lg_noflip[s.name][head][v]
             return lg[s.name][head], s.fer2013, lg_noflip[s.name][head]
-        zp, yp, _ = labelled(pub)
+        zp, yp, zp1 = labelled(pub)
         zq, yq, zq_other = labelled(priv)
         T = metrics.fit_temperature(zp, yp)
         thr = metrics.threshold_for_selective_accuracy(metrics.softmax(zp / T), yp, SELECTIVE_TARGET)
@@ -176,8 +176,6 @@ def main():
         if flip:
             # The same head read from one un-flipped view (flip averaging switched off, half the cost): its own
             # temperature and threshold, also fitted on PublicTest.
-            zp1, _, _ = (lg_noflip["PublicTest"][head][pub.ferplus_valid], None, None) if head == "ferplus" \
-                else (lg_noflip["PublicTest"][head], None, None)
             T1 = metrics.fit_temperature(zp1, yp)
             thr1 = metrics.threshold_for_selective_accuracy(metrics.softmax(zp1 / T1), yp, SELECTIVE_TARGET)
             s1 = metrics.summary(zq_other, yq, classes, T1, thr1)

@@ -61,7 +61,7 @@ def fit_temperature(logits, y):
         loss.backward()
         return loss
     opt.step(closure)
-    return float(log_t.exp())
+    return float(log_t.detach().exp())
 
 
 def threshold_for_selective_accuracy(probs, y, target=0.90):
