@@ -1,6 +1,6 @@
 """Trains the expression network: a wide teacher on the labels, then small students distilled from it.
 
-    python training/train.py --device cuda      # the committed model (see Models/MODEL_CARD.md for machine/time)
+    python training/train.py --device cuda      # the committed model (defaults; Models/MODEL_CARD.md: machine, time)
     python training/train.py --device cpu --teacher-epochs 0 --student-epochs 45   # CPU-only variant, no teacher
 
 Both phases see the same on-device augmentation (augment.py). Each head has its own loss:
@@ -169,15 +169,15 @@ def main():
     ap.add_argument("--data", type=Path, default=None, help="fer2013 folder (default ../shared/data/fer2013, "
                     "else training/cache/fer2013_packed)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "runs" / "latest")
-    ap.add_argument("--teacher-epochs", default="auto:230", help="N, 0 for no teacher, or auto:SECONDS")
-    ap.add_argument("--student-epochs", default="auto:190", help="N or auto:SECONDS")
-    ap.add_argument("--students", default="student,student_wide")
+    ap.add_argument("--teacher-epochs", default="180", help="N, 0 for no teacher, or auto:SECONDS")
+    ap.add_argument("--student-epochs", default="200", help="N or auto:SECONDS")
+    ap.add_argument("--students", default="student", help="comma-separated; e.g. student,student_wide")
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=0.05, help="per 128 images")
     ap.add_argument("--wd", type=float, default=5e-4)
     ap.add_argument("--seed", type=int, default=2013)
     ap.add_argument("--subset", type=int, default=None, help="train on the first N shuffled rows (smoke tests)")
-    ap.add_argument("--eval-every", type=int, default=5)
+    ap.add_argument("--eval-every", type=int, default=10)
     ap.add_argument("--threads", type=int, default=None)
     args = ap.parse_args()
     if args.threads:
