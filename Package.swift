@@ -43,7 +43,10 @@ let package = Package(
         // Value types, protocols, measures, policy: pure Swift, no OpenCV, no I/O of its own.
         .target(name: "MienCore"),
         .target(name: "MienVision", dependencies: ["MienCore", "CMienVision"]),
-        .target(name: "MienVoice", dependencies: ["MienCore", "MienVision", "CMienAudio"]),
+        // -Ounchecked in release: the per-frame DSP loops (FFT, YIN, decimation) lose their bounds checks (measured
+        // part of the 200x-real-time budget); debug builds and tests keep every check.
+        .target(name: "MienVoice", dependencies: ["MienCore", "MienVision", "CMienAudio"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "MienReport", dependencies: ["MienCore"]),
         .target(name: "MienStore", dependencies: [
             "MienCore",

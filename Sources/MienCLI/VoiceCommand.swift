@@ -35,12 +35,24 @@ struct VoiceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --export-features: a text file listing more inputs, one per line.", visibility: .hidden))
     var fileList: String?
 
+    @Flag(help: ArgumentHelp("Time decode, prosody and model on one core and print the report as JSON.", visibility: .hidden))
+    var benchmark = false
+
     func validate() throws {
         if json && csv { throw ValidationError("choose one of --json and --csv") }
     }
 
     func run() throws {
         if let exportFeatures { return try export(to: exportFeatures) }
+        if benchmark {
+            let spec = trust.measuresOnly ? nil : try ModelLocator.file(VoiceAnalyzer.modelFileName)
+            let report = try VoiceBenchmark.run(file: URL(fileURLWithPath: file), modelSpec: spec)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write(try encoder.encode(report))
+            print()
+            return
+        }
         let governance = try trust.governance()
         let decision = try governance.authorize(trust.requestedOutputs)
         let measuresOnly = !decision.granted.contains(.expressions)

@@ -120,12 +120,12 @@ public struct ProsodyCalculator: Sendable {
                 var scores = [Double](repeating: -1, count: hi - lo + 3)
                 var bestLag = lo
                 for lag in (lo - 1)...(hi + 1) {
-                    var xy = 0.0, xx = 0.0, yy = 0.0
+                    var xy: Float = 0, xx: Float = 0, yy: Float = 0
                     for k in 0..<length {
-                        let a = Double(samples[pos + k]), b = Double(samples[pos + lag + k])
+                        let a = samples[pos + k], b = samples[pos + lag + k]
                         xy += a * b; xx += a * a; yy += b * b
                     }
-                    let score = xx > 0 && yy > 0 ? xy / (xx * yy).squareRoot() : 0
+                    let score = xx > 0 && yy > 0 ? Double(xy / (xx * yy).squareRoot()) : 0
                     scores[lag - lo + 1] = score
                     if lag >= lo && lag <= hi && score > scores[bestLag - lo + 1] { bestLag = lag }
                 }
