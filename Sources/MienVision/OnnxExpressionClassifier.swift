@@ -52,11 +52,14 @@ public final class OnnxExpressionClassifier: ExpressionClassifying, @unchecked S
                       flipAverage: flipAverage)
     }
 
+    /// Temperature and abstention threshold for the current flip setting.
+    public var calibration: ExpressionModelSpec.Head.Calibration { head.calibration(flipAveraged: flipAverage) }
+
     public func classify(_ faces: [AlignedFace]) throws -> [ExpressionEstimate] {
-        try logits(for: faces).map {
-            ExpressionEstimate(classes: head.classes,
-                               probabilities: Calibration.softmax($0, temperature: head.temperature),
-                               threshold: head.abstainThreshold, model: modelVersion)
+        let c = calibration
+        return try logits(for: faces).map {
+            ExpressionEstimate(classes: head.classes, probabilities: Calibration.softmax($0, temperature: c.temperature),
+                               threshold: c.abstainThreshold, model: modelVersion)
         }
     }
 

@@ -122,12 +122,12 @@ public enum ExpressionEvaluation {
             let kept = headName == "ferplus" ? rows.filter { data.rows[$0].ferPlusMajority != nil } : rows
             let truth = kept.map { headName == "ferplus" ? data.rows[$0].ferPlusMajority! : data.rows[$0].ferLabel }
             let l = try logits(classifier, faces: faces(data, rows: kept))
-            let t = classifier.head.temperature
+            let t = classifier.calibration.temperature
             reports.append(ClassificationReport(
                 head: headName, labels: headName == "ferplus" ? "FER+ majority labels" : "FER2013 original labels",
                 classes: classifier.head.classes, truth: truth,
                 probabilities: l.map { Calibration.softmax($0, temperature: t) },
-                uncalibrated: l.map { Calibration.softmax($0) }, threshold: classifier.head.abstainThreshold))
+                uncalibrated: l.map { Calibration.softmax($0) }, threshold: classifier.calibration.abstainThreshold))
         }
         return reports
     }

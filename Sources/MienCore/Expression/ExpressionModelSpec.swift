@@ -18,16 +18,41 @@ public struct ExpressionModelSpec: Sendable, Codable, Hashable {
     }
 
     public struct Head: Sendable, Codable, Hashable {
+        /// Calibration for one un-mirrored view, when the headline figures use flip averaging.
+        public struct Calibration: Sendable, Codable, Hashable {
+            public var temperature: Double
+            public var abstainThreshold: Double
+
+            public init(temperature: Double, abstainThreshold: Double) {
+                self.temperature = temperature
+                self.abstainThreshold = abstainThreshold
+            }
+
+            private enum CodingKeys: String, CodingKey {
+                case temperature
+                case abstainThreshold = "abstain_threshold"
+            }
+        }
+
         public var output: String
         public var classes: [String]
         public var temperature: Double
         public var abstainThreshold: Double
         public var perClassRecall: [String: Double]?
+        public var singleView: Calibration?
 
         private enum CodingKeys: String, CodingKey {
             case output, classes, temperature
             case abstainThreshold = "abstain_threshold"
             case perClassRecall = "per_class_recall"
+            case singleView = "single_view"
+        }
+
+        /// The temperature and threshold fitted for the view setting in use: logits averaged over a face and its
+        /// mirror are less spread than one view's, so each setting has its own fit.
+        public func calibration(flipAveraged: Bool) -> Calibration {
+            if !flipAveraged, let singleView { return singleView }
+            return Calibration(temperature: temperature, abstainThreshold: abstainThreshold)
         }
     }
 
