@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "Mien", dependencies: ["MienCore", "MienVision", "MienVoice", "MienReport", "MienStore"],
                 resources: []),
         .executableTarget(name: "MienCLI", dependencies: [
-            "Mien",
+            "Mien", "MienCore", "MienVision", "MienVoice", "MienReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -3,6 +3,7 @@ import Foundation
 import Mien
 import MienCore
 import MienVision
+import MienVoice
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,8 +28,23 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "JSON instead of a table.")
     var json = false
 
+    @Option(help: "Time the voice path (decode → prosody → vocal-expression model) on this audio or video file.")
+    var audio: String?
+
     func run() throws {
         VisionThreads.set(threads)
+        if let audio {
+            let r = try VoiceBenchmark.run(file: URL(fileURLWithPath: audio),
+                                           modelSpec: try? ModelLocator.file(VoiceAnalyzer.modelFileName))
+            print(String(format: "audio %@: %.1f s, %d segments, %d thread(s), best of %d", r.file, r.audioSeconds,
+                         r.segments, r.threads, r.repeats))
+            print(String(format: "  decode %.3f s   prosody %.3f s   → prosody %.0f× real time", r.decodeSeconds,
+                         r.prosodySeconds, r.prosodyRealtimeFactor))
+            if let full = r.fullSeconds, let factor = r.fullRealtimeFactor {
+                print(String(format: "  with the vocal-expression model %.3f s → %.0f× real time", full, factor))
+            }
+            return
+        }
         let root = ModelLocator.directory()?.deletingLastPathComponent()
         guard let path = image ?? root.map({ $0.appendingPathComponent("Tests/Fixtures/images/bench_640x480.jpg").path })
         else { throw ValidationError("pass --image FILE") }
