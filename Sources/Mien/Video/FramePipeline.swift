@@ -1,0 +1,205 @@
+import Foundation
+import MienCore
+import MienVision
+
+/// The per-frame work of `VideoAnalyzer`, in constant memory: detection or landmark following, tracking, measures,
+/// batched classification, and the temporal state of each track.
+struct FramePipeline {
+    let analyzer: VideoAnalyzer
+    let width: Int
+    let height: Int
+    let batchFrames: Int
+    private(set) var framesIn = 0
+    private(set) var framesOut = 0
+    private(set) var thumbnails: [Int: Data] = [:]
+    private var tracker: Tracker
+    private var states: [Int: TrackState] = [:]
+    private var summaries: [TrackSummary] = []
+    private var events: [HeadMotionEvent] = []
+    private var pending: [Pending] = []
+    private var previous: (image: Image, time: Double)?
+    private var lastTime: Double?
+    private var detectNext = true
+    private var lastScore: [Int: Double] = [:]
+    private let clock = StageClock()
+
+    /// The temporal state of one track.
+    struct TrackState {
+        var smoother: ExpressionSmoother
+        var baseline = NeutralBaseline()
+        var head: HeadMotionAnalyzer
+        var builder: TrackSummaryBuilder
+    }
+
+    /// A frame waiting for its batch to be classified.
+    struct Pending {
+        var frame: VideoFrame
+        var faces: [TrackedFace]
+        var crops: [AlignedFace]
+        var ended: [Int]
+    }
+
+    init(analyzer: VideoAnalyzer, width: Int, height: Int, batchFrames: Int) {
+        self.analyzer = analyzer
+        self.width = width
+        self.height = height
+        self.batchFrames = batchFrames
+        tracker = Tracker(options: analyzer.options.tracker)
+    }
+
+    var stageMsPerFrame: [String: Double] {
+        clock.totals.mapValues { Double($0) / 1e6 / Double(max(framesOut, 1)) }
+    }
+
+    mutating func push(_ frame: VideoFrame, emit: (VideoFrameResult, Image) throws -> Void) throws {
+        let image = frame.image
+        let k = max(1, analyzer.options.detectEvery)
+        let detect = detectNext || framesIn % k == 0
+        framesIn += 1
+        detectNext = false
+
+        var observations: [(rect: Rect, landmarks: Landmarks68, score: Double, detected: Bool)] = []
+        if detect {
+            let boxes = try clock.time("detect") { try analyzer.detector.detect(in: image) }
+            try clock.time("landmarks") {
+                for box in boxes {
+                    let l = try analyzer.landmarker.locate(in: image, box: box)
+                    observations.append((l.followingBox, l, box.score, true))
+                }
+            }
+        } else if let last = lastTime {
+            try clock.time("landmarks") {
+                for track in tracker.followed(at: last) {
+                    guard let previousLandmarks = track.landmarks else { continue }
+                    let predicted = previousLandmarks.followingBox
+                    let l = try analyzer.landmarker.locate(in: image, box: FaceBox(rect: predicted, score: 1))
+                    // A face that left, turned away or was covered drags the fit off the predicted box: hand the
+                    // track back to the detector on the next frame instead of following noise.
+                    let box = l.followingBox
+                    guard box.iou(predicted) >= 0.5, l.interOcularDistance >= 6 else {
+                        detectNext = true
+                        continue
+                    }
+                    observations.append((box, l, lastScore[track.id] ?? 0, false))
+                }
+            }
+        }
+        // Two observations of one face (a followed track and a new detection) keep the first.
+        var kept: [(rect: Rect, landmarks: Landmarks68, score: Double, detected: Bool)] = []
+        for o in observations where !kept.contains(where: { $0.rect.iou(o.rect) > 0.5 }) { kept.append(o) }
+
+        let (ids, ended) = tracker.update(kept.map { Tracker.Observation(rect: $0.rect, landmarks: $0.landmarks) },
+                                          at: frame.time)
+        var faces: [TrackedFace] = []
+        var crops: [AlignedFace] = []
+        for (o, id) in zip(kept, ids) {
+            var face = FaceAnalysis(box: o.rect, score: o.score, landmarks: o.landmarks)
+            if o.detected { lastScore[id] = o.score }
+            clock.time("measures") { analyzer.poseAndMeasures(&face, width: width, height: height) }
+            var tracked = TrackedFace(track: id, detected: o.detected, face: face)
+            if analyzer.options.bodyMotion, let previous {
+                tracked.bodyMotion = clock.time("motion") {
+                    VideoMotion.bodyMotion(previous: previous.image, current: image, face: o.rect,
+                                           seconds: frame.time - previous.time)
+                }
+            }
+            if analyzer.classifier != nil {
+                let c = try clock.time("align") { try analyzer.crop(image, face: face) }
+                crops.append(c)
+                tracked.face.alignment = c.method
+            }
+            if analyzer.options.thumbnails, thumbnails[id] == nil, o.detected {
+                thumbnails[id] = VideoMotion.thumbnail(of: image, region: o.rect.scaled(by: 1.3))
+            }
+            faces.append(tracked)
+        }
+        previous = (image, frame.time)
+        lastTime = frame.time
+        pending.append(Pending(frame: frame, faces: faces, crops: crops, ended: ended))
+        if pending.count >= batchFrames { try flush(emit: emit) }
+    }
+
+    /// Classifies the pending frames in one batch and emits them in order.
+    mutating func flush(emit: (VideoFrameResult, Image) throws -> Void) throws {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending = []
+        var estimates: [ExpressionEstimate] = []
+        if let classifier = analyzer.classifier {
+            let crops = batch.flatMap(\.crops)
+            estimates = try clock.time("classify") { try classifier.classify(crops) }
+        }
+        var next = 0
+        for item in batch {
+            var result = VideoFrameResult(frame: item.frame.index, time: item.frame.time, faces: [])
+            clock.time("temporal") {
+                for var face in item.faces {
+                    if !estimates.isEmpty, next < estimates.count {
+                        face.face.expression = estimates[next]
+                        next += 1
+                    }
+                    result.events += update(&face, at: item.frame.time)
+                    result.faces.append(face)
+                }
+                for id in item.ended { result.events += end(id) }
+            }
+            events += result.events
+            try clock.time("output") { try emit(result, item.frame.image) }
+            framesOut += 1
+        }
+    }
+
+    /// Smoothing, baseline, head motion and the summary for one face of one frame; returns head-motion events.
+    private mutating func update(_ face: inout TrackedFace, at time: Double) -> [HeadMotionEvent] {
+        var state = states[face.track] ?? TrackState(
+            smoother: ExpressionSmoother(tau: analyzer.options.smoothingSeconds),
+            head: HeadMotionAnalyzer(track: face.track), builder: TrackSummaryBuilder(track: face.track, time: time))
+        if let e = face.face.expression { face.smoothed = state.smoother.update(e, at: time) }
+        if let m = face.face.measures {
+            let neutral = face.smoothed?.label == "neutral"
+            face.relativeMeasures = state.baseline.relative(m, at: time, neutralLabel: neutral)
+        }
+        var events: [HeadMotionEvent] = []
+        if let p = face.face.pose {
+            let (speed, found) = state.head.update(p, at: time)
+            face.headSpeed = speed
+            events = found
+        }
+        state.builder.add(face, at: time)
+        for e in events { state.builder.add(e) }
+        states[face.track] = state
+        return events
+    }
+
+    /// Closes a track: its open head-motion pattern and its summary.
+    private mutating func end(_ id: Int) -> [HeadMotionEvent] {
+        guard var state = states.removeValue(forKey: id) else { return [] }
+        let found = state.head.finish()
+        for e in found { state.builder.add(e) }
+        let base = state.baseline.baseline()
+        summaries.append(state.builder.finished(baseline: MovementMeasures(values: base),
+                                                baselineSource: state.baseline.source))
+        return found
+    }
+
+    /// Ends every open track (end of the video) and returns all summaries and events.
+    mutating func finish() -> ([TrackSummary], [HeadMotionEvent]) {
+        for id in tracker.finish() { events += end(id) }
+        for id in Array(states.keys) { events += end(id) }
+        return (summaries.sorted { $0.track < $1.track }, events)
+    }
+}
+
+/// Wall time per pipeline stage, summed over a run (a class so that timing a block never conflicts with the
+/// block's own changes to the pipeline).
+final class StageClock {
+    private(set) var totals: [String: UInt64] = [:]
+
+    func time<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+        let t = DispatchTime.now().uptimeNanoseconds
+        defer { totals[stage, default: 0] += DispatchTime.now().uptimeNanoseconds - t }
+        return try body()
+    }
+
+    func add(_ stage: String, nanoseconds: UInt64) { totals[stage, default: 0] += nanoseconds }
+}

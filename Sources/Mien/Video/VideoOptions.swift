@@ -1,0 +1,38 @@
+import Foundation
+import MienCore
+import MienVision
+
+/// Every knob of a video analysis, as one value. Defaults are the measured choices (docs/VIDEO.md).
+public struct VideoOptions: Sendable {
+    /// Detector, measures-only, flip averaging, models: as for stills.
+    public var analysis = AnalysisOptions()
+    /// Analyse every Nth frame of the source.
+    public var every = 1
+    /// Analyse about this many frames per second instead (overrides `every` when the source's rate is known).
+    public var targetFPS: Double?
+    public var start: Double = 0
+    public var end: Double?
+    /// Run the face detector on every kth analysed frame and follow faces by their landmarks in between
+    /// (1 = detect on every frame). Measured against every-frame detection in docs/VIDEO.md.
+    public var detectEvery = 5
+    /// Time constant of the expression smoothing, seconds.
+    public var smoothingSeconds = 0.4
+    /// Frames whose faces go through the expression model in one batch. Live inputs use 1 for latency.
+    public var batchFrames = 8
+    public var tracker = Tracker.Options()
+    /// Compute upper-body motion energy (optical flow below each face).
+    public var bodyMotion = true
+    /// Keep one small JPEG per track for reports.
+    public var thumbnails = true
+    /// Streams: give up opening, or end, after this many seconds without a frame.
+    public var openTimeout: Double = 10
+    public var readTimeout: Double = 10
+
+    public init() {}
+
+    /// The source-frame stride these options give for a source of `fps` frames per second.
+    public func stride(sourceFPS fps: Double) -> Int {
+        if let target = targetFPS, target > 0, fps > 0 { return max(1, Int((fps / target).rounded())) }
+        return max(1, every)
+    }
+}

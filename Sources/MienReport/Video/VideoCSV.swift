@@ -1,0 +1,117 @@
+import Foundation
+import MienCore
+
+/// One CSV row per frame and track, with fixed, documented column names (docs/VIDEO.md), in the spirit of
+/// OpenFace's FeatureExtraction output. Expression columns exist only when expressions are produced.
+public enum VideoCSV {
+    public static let measureNames = ["inner_brow_raise", "outer_brow_raise", "brow_lowering", "eye_opening_left",
+                                      "eye_opening_right", "lip_corner_pull", "lip_corner_depression", "lip_stretch",
+                                      "lips_parted", "jaw_drop"]
+
+    public static func header(expressionClasses classes: [String]?) -> [String] {
+        var h = ["frame", "timestamp", "track_id", "detected", "confidence", "face_x", "face_y", "face_w", "face_h",
+                 "pose_yaw", "pose_pitch", "pose_roll", "head_speed", "body_motion"]
+        h += measureNames
+        h += measureNames.map { $0 + "_rel" }
+        if let classes {
+            h += ["expr_label", "expr_confidence", "expr_smooth_label", "expr_smooth_confidence"]
+            h += classes.map { "p_" + $0 }
+            h += classes.map { "ps_" + $0 }
+            h += ["valence", "arousal", "valence_s", "arousal_s"]
+        }
+        h += (0..<68).map { "x_\($0)" } + (0..<68).map { "y_\($0)" }
+        return h
+    }
+
+    public static func rows(_ frame: VideoFrameResult, expressionClasses classes: [String]?) -> [[String]] {
+        func f(_ v: Double?, _ digits: Int = 4) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "" }
+        return frame.faces.map { t in
+            let b = t.face.box
+            var row = [String(frame.frame), f(frame.time, 3), String(t.track), t.detected ? "1" : "0",
+                       f(t.face.score, 3), f(b.x, 1), f(b.y, 1), f(b.width, 1), f(b.height, 1),
+                       f(t.face.pose?.yaw, 2), f(t.face.pose?.pitch, 2), f(t.face.pose?.roll, 2),
+                       f(t.headSpeed, 2), f(t.bodyMotion, 4)]
+            row += t.face.measures.map { $0.named.map { f($0.1) } } ?? Array(repeating: "", count: 10)
+            row += t.relativeMeasures.map { $0.named.map { f($0.1) } } ?? Array(repeating: "", count: 10)
+            if let classes {
+                let e = t.face.expression, s = t.smoothed
+                row += [e?.label ?? "", f(e?.confidence), s?.label ?? "", f(s?.confidence)]
+                row += classes.map { f(e?.probability(of: $0)) }
+                row += classes.map { f(s?.probability(of: $0)) }
+                row += [f(e?.valence), f(e?.arousal), f(s?.valence), f(s?.arousal)]
+            }
+            let points = t.face.landmarks?.points
+            row += (0..<68).map { f(points?[$0].x, 1) } + (0..<68).map { f(points?[$0].y, 1) }
+            return row
+        }
+    }
+}
+
+/// Writes lines to a file as they come, each written through at once, so a run that stops early leaves a valid
+/// file holding every frame analysed so far.
+public final class LineWriter {
+    private let handle: FileHandle
+    public let url: URL
+
+    public init(url: URL) throws {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        handle = try FileHandle(forWritingTo: url)
+        self.url = url
+    }
+
+    public func write(_ line: String) throws {
+        try handle.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    public func close() { try? handle.close() }
+}
+
+/// `--csv`: the header, then one row per frame and track.
+public final class VideoCSVWriter {
+    private let writer: LineWriter
+    private let classes: [String]?
+
+    public init(url: URL, expressionClasses: [String]?) throws {
+        writer = try LineWriter(url: url)
+        classes = expressionClasses
+        try writer.write(VideoCSV.header(expressionClasses: classes).joined(separator: ","))
+    }
+
+    public func write(_ frame: VideoFrameResult) throws {
+        for row in VideoCSV.rows(frame, expressionClasses: classes) {
+            try writer.write(row.map(Self.escape).joined(separator: ","))
+        }
+    }
+
+    static func escape(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    public func close() { writer.close() }
+}
+
+/// `--jsonl`: one `VideoFrameResult` per line (schema mien/1, kind "video-frame"), and a closing
+/// `VideoSummary` line (kind "video-summary").
+public final class VideoJSONLWriter {
+    private let writer: LineWriter
+    private let encoder: JSONEncoder
+
+    public init(url: URL) throws {
+        writer = try LineWriter(url: url)
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
+
+    public func write(_ frame: VideoFrameResult) throws {
+        try writer.write(String(decoding: try encoder.encode(frame), as: UTF8.self))
+    }
+
+    public func write(_ summary: VideoSummary) throws {
+        try writer.write(String(decoding: try encoder.encode(summary), as: UTF8.self))
+    }
+
+    public func close() { writer.close() }
+}
