@@ -66,6 +66,26 @@ public enum ImageBenchmark {
         }
     }
 
+    /// The expression classifier alone on one aligned face (batch 1): single view and flip-averaged.
+    public static func classifier(imageAt url: URL, analyzer: Analyzer, iterations: Int) throws -> (single: Double, flip: Double)? {
+        guard let models = ModelLocator.directory(), analyzer.classifier != nil else { return nil }
+        let image = try ImageDecoder().decode(fileAt: url)
+        let analysis = try analyzer.analyze(image, source: url.path)
+        guard let face = try analyzer.alignedFaces(in: image, analysis: analysis).first else { return nil }
+        let classifier = try OnnxExpressionClassifier(modelsDirectory: models)
+        func time(_ flip: Bool) throws -> Double {
+            _ = try classifier.logits(for: [face], flip: flip)
+            var t: [Double] = []
+            for _ in 0..<iterations {
+                let s = DispatchTime.now().uptimeNanoseconds
+                _ = try classifier.logits(for: [face], flip: flip)
+                t.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6)
+            }
+            return median(t)
+        }
+        return (try time(false), try time(true))
+    }
+
     static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
         let s = values.sorted()

@@ -28,11 +28,27 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "JSON instead of a table.")
     var json = false
 
+    @Option(help: "Time the video pipeline end to end (decode → detect/follow → landmarks → classify → measures) on this file.")
+    var video: String?
+
+    @Option(help: "With --video: run the detector every K frames, following faces by landmarks in between.")
+    var detectEvery = 10
+
+    @Option(help: "With --video: analyse at most this many frames.")
+    var frames: Int?
+
+    @Flag(help: "With --video: also compare landmark following against detection on every frame.")
+    var accuracy = false
+
     @Option(help: "Time the voice path (decode → prosody → vocal-expression model) on this audio or video file.")
     var audio: String?
 
     func run() throws {
         VisionThreads.set(threads)
+        if let video {
+            try benchVideo(URL(fileURLWithPath: video))
+            return
+        }
         if let audio {
             let r = try VoiceBenchmark.run(file: URL(fileURLWithPath: audio),
                                            modelSpec: try? ModelLocator.file(VoiceAnalyzer.modelFileName))
@@ -76,6 +92,11 @@ struct BenchCommand: ParsableCommand {
             if let v = times.stages[stage] { print(String(format: "  %-10@ %8.2f ms", stage, v)) }
         }
         print(String(format: "  %-10@ %8.2f ms  (%.0f images/s)", "total", times.total, 1000 / max(times.total, 1e-9)))
+        if let c = try ImageBenchmark.classifier(imageAt: URL(fileURLWithPath: path), analyzer: analyzer,
+                                                 iterations: iterations) {
+            print(String(format: "  expression classifier alone, one face, batch 1: single view %.2f ms, "
+                         + "flip-averaged %.2f ms", c.single, c.flip))
+        }
         if !rows.isEmpty {
             print("\ndetectors on the 4 samples (8 faces), median ms per image:")
             for r in rows {
@@ -83,6 +104,40 @@ struct BenchCommand: ParsableCommand {
                 print("  \(r.detector.padding(toLength: 28, withPad: " ", startingAt: 0)) found \(r.facesFound)/\(r.facesExpected)   ms: \(ms)")
             }
             print("  (ms order: astronaut 512×512 / group 1280×853 / angry 1280×1920 / santa 1280×853)")
+        }
+    }
+
+    func benchVideo(_ url: URL) throws {
+        var options = VideoOptions()
+        options.analysis.measuresOnly = measuresOnly
+        options.detectEvery = detectEvery
+        options.thumbnails = false
+        options.deliverFrames = false
+        let governance = Governance(purpose: .researchWithConsent, actor: "bench",
+                                    home: FileManager.default.temporaryDirectory.appendingPathComponent("mien-bench"))
+        let analyzer = try VideoAnalyzer(options: options, governance: governance)
+        let s = try VideoBenchmark.speed(file: url, analyzer: analyzer, maxFrames: frames)
+        let acc = accuracy ? try VideoBenchmark.trackingAccuracy(file: url, options: options, governance: governance,
+                                                                  maxFrames: frames) : nil
+        if json {
+            struct Out: Encodable { var speed: VideoBenchmark.Speed; var threads: Int; var accuracy: VideoBenchmark.TrackingAccuracy? }
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try e.encode(Out(speed: s, threads: threads, accuracy: acc)), as: UTF8.self))
+            return
+        }
+        print(String(format: "video %@ %d×%d: %d frames in %.2f s = %.1f frames/s end to end (detect every %d, "
+                     + "OpenCV threads %d + decode thread), %d track(s), peak RSS %.0f MB", s.file, s.width, s.height,
+                     s.frames, s.wallSeconds, s.framesPerSecond, s.detectEvery, threads, s.tracks, s.peakRSSMB))
+        for (stage, ms) in s.stageMs.sorted(by: { $0.value > $1.value }) {
+            print(String(format: "  %-12@ %7.2f ms/frame", stage, ms))
+        }
+        if let a = acc {
+            print(String(format: "following vs detecting every frame (%d frames both, %d only one): landmarks differ "
+                         + "%.3f IOD mean, %.3f p95; box IoU %.3f; smoothed label agreement %@; tracks %d vs %d; "
+                         + "%.1f vs %.1f frames/s", a.framesCompared, a.framesOnlyOne, a.landmarkMeanIOD,
+                         a.landmarkP95IOD, a.boxIoU, a.labelAgreement.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
+                         a.tracksFollowing, a.tracksEveryFrame, a.fpsFollowing, a.fpsEveryFrame))
         }
     }
 }
