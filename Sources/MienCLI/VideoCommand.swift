@@ -32,7 +32,7 @@ struct VideoCommand: ParsableCommand {
     var end: Double?
 
     @Option(help: "Run the face detector every K analysed frames and follow faces by landmarks in between (1 = every frame).")
-    var detectEvery = 5
+    var detectEvery = 10
 
     @Option(help: "Time constant of the expression smoothing, seconds (docs/VIDEO.md).")
     var smoothing = 0.4
@@ -89,6 +89,7 @@ struct VideoCommand: ParsableCommand {
         options.detectEvery = detectEvery
         options.smoothingSeconds = smoothing
         options.thumbnails = report != nil
+        options.deliverFrames = annotate != nil
         let analyzer = try VideoAnalyzer(options: options, governance: try trust.governance())
         var request = VideoOutputs.Request()
         request.jsonl = jsonl.map { URL(fileURLWithPath: $0) }

@@ -67,7 +67,8 @@ public final class VideoSource: @unchecked Sendable {
         public var start: Double = 0
         /// Stop after this time; nil = to the end.
         public var end: Double?
-        /// Frames decoded ahead; live inputs keep 2 so the frame analysed is at most ~2 frames old.
+        /// Frames decoded ahead (default 3 for files: enough to hide decoding jitter; live inputs keep 2 so the frame
+        /// analysed is at most ~2 frames old).
         public var queueCapacity: Int?
         public var openTimeout: Double = 10
         /// A stream that delivers nothing for this long has stopped.
@@ -84,6 +85,7 @@ public final class VideoSource: @unchecked Sendable {
     public let frameCount: Int
     private var handle: OpaquePointer?
     private let readTimeout: Double
+    private let endTime: Double?
     /// Set when the stream ended early (damaged data, a stalled stream): what happened.
     public private(set) var stopReason: String?
 
@@ -97,6 +99,10 @@ public final class VideoSource: @unchecked Sendable {
             guard !isDir.boolValue else { throw VideoError.notAVideo(source: url.path, reason: "it is a directory") }
             let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
             guard size > 0 else { throw VideoError.notAVideo(source: url.path, reason: "the file is empty (0 bytes)") }
+            // FFmpeg happily "plays" a still image as a one-frame video; say what it is instead.
+            if let format = Self.stillImageFormat(url) {
+                throw VideoError.notAVideo(source: url.path, reason: "it is a \(format) image, not a video (use `mien analyze` for stills)")
+            }
         }
         var o = mien_video_options()
         var path = ""
@@ -112,11 +118,12 @@ public final class VideoSource: @unchecked Sendable {
         o.every = Int32(max(1, options.every))
         o.start_s = options.start
         o.end_s = options.end ?? 0
-        o.queue_capacity = Int32(options.queueCapacity ?? (input.isLive ? 2 : 4))
+        o.queue_capacity = Int32(options.queueCapacity ?? (input.isLive ? 2 : 3))
         o.drop_when_full = input.isLive ? 1 : 0
         o.open_timeout_s = options.openTimeout
         o.read_timeout_s = options.readTimeout
         readTimeout = options.readTimeout
+        endTime = options.end
         var info = mien_video_info()
         var err = newError()
         let h = path.withCString { p -> OpaquePointer? in
@@ -153,7 +160,13 @@ public final class VideoSource: @unchecked Sendable {
             return VideoFrame(image: Image(handle: image), index: Int(index), time: time)
         case 0:
             let message = bridgeFailure(err, stage: "video").reasonText
-            if !message.isEmpty && !message.hasPrefix("unknown error") { stopReason = message }
+            if !message.isEmpty && !message.hasPrefix("unknown error") {
+                stopReason = message
+            } else if case .file = input, endTime == nil, frameCount > 0, decoded + 2 < frameCount {
+                // The container announced more frames than could be decoded: the file is cut short or damaged.
+                stopReason = "the video ends after \(decoded) of the \(frameCount) frames its header announces "
+                    + "(cut short or damaged)"
+            }
             return nil
         case -2:
             stopReason = "no frame arrived for \(Int(wait)) s; the source stalled"
@@ -169,6 +182,21 @@ public final class VideoSource: @unchecked Sendable {
     public var dropped: Int { handle.map { Int(mien_video_dropped($0)) } ?? 0 }
     /// Frames decoded so far, including those skipped by `every`.
     public var decoded: Int { handle.map { Int(mien_video_decoded($0)) } ?? 0 }
+
+    /// The format's name when the file starts like a still image (JPEG, PNG, GIF, BMP, WebP, TIFF).
+    static func stillImageFormat(_ url: URL) -> String? {
+        guard let h = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? h.close() }
+        let b = [UInt8]((try? h.read(upToCount: 12)) ?? Data())
+        func starts(_ p: [UInt8]) -> Bool { b.count >= p.count && Array(b.prefix(p.count)) == p }
+        if starts([0xFF, 0xD8, 0xFF]) { return "JPEG" }
+        if starts([0x89, 0x50, 0x4E, 0x47]) { return "PNG" }
+        if starts([0x47, 0x49, 0x46, 0x38]) { return "GIF" }
+        if starts([0x42, 0x4D]) { return "BMP" }
+        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return "TIFF" }
+        if b.count >= 12 && starts([0x52, 0x49, 0x46, 0x46]) && Array(b[8..<12]) == [0x57, 0x45, 0x42, 0x50] { return "WebP" }
+        return nil
+    }
 
     public func close() {
         if let handle { mien_video_close(handle) }

@@ -17,11 +17,12 @@ struct FramePipeline {
     private var summaries: [TrackSummary] = []
     private var events: [HeadMotionEvent] = []
     private var pending: [Pending] = []
+    private var inFlight: ([Pending], ClassificationJob)?
     private var previous: (image: Image, time: Double)?
     private var lastTime: Double?
     private var detectNext = true
     private var lastScore: [Int: Double] = [:]
-    private let clock = StageClock()
+    let clock = StageClock()
 
     /// The temporal state of one track.
     struct TrackState {
@@ -33,7 +34,10 @@ struct FramePipeline {
 
     /// A frame waiting for its batch to be classified.
     struct Pending {
-        var frame: VideoFrame
+        var index: Int
+        var time: Double
+        /// Kept only when the caller wants frames (annotation); a 720p frame is 2.7 MB.
+        var image: Image?
         var faces: [TrackedFace]
         var crops: [AlignedFace]
         var ended: [Int]
@@ -51,7 +55,7 @@ struct FramePipeline {
         clock.totals.mapValues { Double($0) / 1e6 / Double(max(framesOut, 1)) }
     }
 
-    mutating func push(_ frame: VideoFrame, emit: (VideoFrameResult, Image) throws -> Void) throws {
+    mutating func push(_ frame: VideoFrame, emit: (VideoFrameResult, Image?) throws -> Void) throws {
         let image = frame.image
         let k = max(1, analyzer.options.detectEvery)
         let detect = detectNext || framesIn % k == 0
@@ -115,36 +119,49 @@ struct FramePipeline {
         }
         previous = (image, frame.time)
         lastTime = frame.time
-        pending.append(Pending(frame: frame, faces: faces, crops: crops, ended: ended))
-        if pending.count >= batchFrames { try flush(emit: emit) }
+        pending.append(Pending(index: frame.index, time: frame.time,
+                               image: analyzer.options.deliverFrames ? image : nil, faces: faces, crops: crops,
+                               ended: ended))
+        if pending.count >= batchFrames { try submit(emit: emit) }
     }
 
-    /// Classifies the pending frames in one batch and emits them in order.
-    mutating func flush(emit: (VideoFrameResult, Image) throws -> Void) throws {
+    /// Hands the pending frames to the classification thread and emits the batch before them. Classification of
+    /// one batch thus overlaps detection and landmarks of the next (the two busiest stages, on the two cores).
+    private mutating func submit(emit: (VideoFrameResult, Image?) throws -> Void) throws {
+        try drain(emit: emit)
         guard !pending.isEmpty else { return }
-        let batch = pending
+        inFlight = (pending, ClassificationJob(classifier: analyzer.classifier, crops: pending.flatMap(\.crops)))
         pending = []
-        var estimates: [ExpressionEstimate] = []
-        if let classifier = analyzer.classifier {
-            let crops = batch.flatMap(\.crops)
-            estimates = try clock.time("classify") { try classifier.classify(crops) }
-        }
+    }
+
+    /// Classifies and emits everything still held (end of the video).
+    mutating func flush(emit: (VideoFrameResult, Image?) throws -> Void) throws {
+        try submit(emit: emit)
+        try drain(emit: emit)
+    }
+
+    /// Waits for the batch in flight and emits its frames in order.
+    private mutating func drain(emit: (VideoFrameResult, Image?) throws -> Void) throws {
+        guard let (batch, job) = inFlight else { return }
+        inFlight = nil
+        let estimates = try clock.time("classify-wait") { try job.wait() }
+        clock.add("classify", nanoseconds: job.nanoseconds)
         var next = 0
         for item in batch {
-            var result = VideoFrameResult(frame: item.frame.index, time: item.frame.time, faces: [])
+            var result = VideoFrameResult(frame: item.index, time: item.time, faces: [])
             clock.time("temporal") {
                 for var face in item.faces {
                     if !estimates.isEmpty, next < estimates.count {
                         face.face.expression = estimates[next]
                         next += 1
                     }
-                    result.events += update(&face, at: item.frame.time)
+                    result.events += update(&face, at: item.time)
                     result.faces.append(face)
                 }
                 for id in item.ended { result.events += end(id) }
             }
             events += result.events
-            try clock.time("output") { try emit(result, item.frame.image) }
+            try clock.time("output") { try emit(result, item.image) }
             framesOut += 1
         }
     }
@@ -202,4 +219,29 @@ final class StageClock {
     }
 
     func add(_ stage: String, nanoseconds: UInt64) { totals[stage, default: 0] += nanoseconds }
+}
+
+/// One batch of aligned faces classified on a worker thread (the expression network is used by this thread only).
+final class ClassificationJob: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<[ExpressionEstimate], Error> = .success([])
+    private(set) var nanoseconds: UInt64 = 0
+
+    init(classifier: (any ExpressionClassifying)?, crops: [AlignedFace]) {
+        guard let classifier, !crops.isEmpty else {
+            done.signal()
+            return
+        }
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let start = DispatchTime.now().uptimeNanoseconds
+            result = Result { try classifier.classify(crops) }
+            nanoseconds = DispatchTime.now().uptimeNanoseconds - start
+            done.signal()
+        }
+    }
+
+    func wait() throws -> [ExpressionEstimate] {
+        done.wait()
+        return try result.get()
+    }
 }

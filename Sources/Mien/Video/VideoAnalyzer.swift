@@ -55,7 +55,7 @@ public final class VideoAnalyzer: @unchecked Sendable {
     public func analyze(_ input: VideoInput,
                         shouldStop: @escaping () -> Bool = { false },
                         onProgress: ((Progress) -> Void)? = nil,
-                        onFrame: (VideoFrameResult, Image) throws -> Void) throws -> Run {
+                        onFrame: (VideoFrameResult, Image?) throws -> Void) throws -> Run {
         var sourceOptions = VideoSource.Options()
         sourceOptions.start = options.start
         sourceOptions.end = options.end
@@ -84,7 +84,10 @@ public final class VideoAnalyzer: @unchecked Sendable {
         var lastTime = 0.0
         var failure: Error?
         do {
-            while !shouldStop(), let frame = source.next() {
+            while !shouldStop() {
+                let waitStart = DispatchTime.now().uptimeNanoseconds
+                guard let frame = source.next() else { break }
+                pipeline.clock.add("decode-wait", nanoseconds: DispatchTime.now().uptimeNanoseconds - waitStart)
                 firstTime = firstTime ?? frame.time
                 lastTime = frame.time
                 try pipeline.push(frame, emit: onFrame)

@@ -45,11 +45,11 @@ public final class VideoOutputs {
         }
     }
 
-    public func write(_ frame: VideoFrameResult, image: Image) throws {
+    public func write(_ frame: VideoFrameResult, image: Image?) throws {
         try jsonl?.write(frame)
         try csv?.write(frame)
         if request.report != nil { timeline.add(frame) }
-        if let url = request.annotate {
+        if let url = request.annotate, let image {
             if annotated == nil {
                 annotated = try VideoWriter(url: url, fps: fps > 0 ? fps : 25, width: image.width, height: image.height)
             }
