@@ -79,6 +79,7 @@ struct VideoCommand: ParsableCommand {
 
     func run() throws {
         VisionThreads.set(threads)
+        try VideoSource.checkFile(URL(fileURLWithPath: input))  // before loading ~200 MB of models
         var options = VideoOptions()
         options.analysis.detector = AnalysisOptions.Detector(rawValue: detector) ?? .blaze
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)

@@ -91,19 +91,7 @@ public final class VideoSource: @unchecked Sendable {
 
     public init(_ input: VideoInput, options: Options = Options()) throws {
         self.input = input
-        if case .file(let url) = input {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
-                throw VideoError.fileNotFound(url.path)
-            }
-            guard !isDir.boolValue else { throw VideoError.notAVideo(source: url.path, reason: "it is a directory") }
-            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-            guard size > 0 else { throw VideoError.notAVideo(source: url.path, reason: "the file is empty (0 bytes)") }
-            // FFmpeg happily "plays" a still image as a one-frame video; say what it is instead.
-            if let format = Self.stillImageFormat(url) {
-                throw VideoError.notAVideo(source: url.path, reason: "it is a \(format) image, not a video (use `mien analyze` for stills)")
-            }
-        }
+        if case .file(let url) = input { try Self.checkFile(url) }
         var o = mien_video_options()
         var path = ""
         switch input {
@@ -172,8 +160,8 @@ public final class VideoSource: @unchecked Sendable {
             stopReason = "no frame arrived for \(Int(wait)) s; the source stalled"
             return nil
         default:
-            stopReason = "the video is damaged or cut short after frame \(decoded): "
-                + bridgeFailure(err, stage: "video").reasonText
+            let reason = bridgeFailure(err, stage: "video").reasonText
+            stopReason = input.isLive ? reason : "the video is damaged or cut short after frame \(decoded): \(reason)"
             return nil
         }
     }
@@ -182,6 +170,21 @@ public final class VideoSource: @unchecked Sendable {
     public var dropped: Int { handle.map { Int(mien_video_dropped($0)) } ?? 0 }
     /// Frames decoded so far, including those skipped by `every`.
     public var decoded: Int { handle.map { Int(mien_video_decoded($0)) } ?? 0 }
+
+    /// The checks a file passes before any decoder runs: it exists, is a non-empty file, and is not a still image.
+    public static func checkFile(_ url: URL) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+            throw VideoError.fileNotFound(url.path)
+        }
+        guard !isDir.boolValue else { throw VideoError.notAVideo(source: url.path, reason: "it is a directory") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard size > 0 else { throw VideoError.notAVideo(source: url.path, reason: "the file is empty (0 bytes)") }
+        // FFmpeg happily "plays" a still image as a one-frame video; say what it is instead.
+        if let format = stillImageFormat(url) {
+            throw VideoError.notAVideo(source: url.path, reason: "it is a \(format) image, not a video (use `mien analyze` for stills)")
+        }
+    }
 
     /// The format's name when the file starts like a still image (JPEG, PNG, GIF, BMP, WebP, TIFF).
     static func stillImageFormat(_ url: URL) -> String? {

@@ -132,6 +132,8 @@ struct FramePipeline {
         guard !pending.isEmpty else { return }
         inFlight = (pending, ClassificationJob(classifier: analyzer.classifier, crops: pending.flatMap(\.crops)))
         pending = []
+        // Live inputs (one-frame batches) emit at once: latency matters more there than overlap.
+        if batchFrames == 1 { try drain(emit: emit) }
     }
 
     /// Classifies and emits everything still held (end of the video).
