@@ -22,6 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also compare every face detector on the bundled samples (faces found, ms per image).")
     var detectors = false
 
+    @Option(help: "Detector for the image path: blaze (default), blaze-full, blaze-short, hog, hog-up, haar.")
+    var detector: String = AnalysisOptions.Detector.blaze.rawValue
+
     @Flag(help: "Landmarks, pose and measures only (no expression model).")
     var measuresOnly = false
 
@@ -66,6 +69,10 @@ struct BenchCommand: ParsableCommand {
         else { throw ValidationError("pass --image FILE") }
         var options = AnalysisOptions()
         options.measuresOnly = measuresOnly
+        guard let chosen = AnalysisOptions.Detector(rawValue: detector) else {
+            throw ValidationError("unknown detector '\(detector)'")
+        }
+        options.detector = chosen
         // Benchmarks are not analyses of people: no audit record, measured under research use.
         let governance = Governance(purpose: .researchWithConsent, actor: "bench",
                                     home: FileManager.default.temporaryDirectory.appendingPathComponent("mien-bench"))
