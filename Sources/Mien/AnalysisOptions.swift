@@ -19,6 +19,10 @@ public struct AnalysisOptions: Sendable {
     /// Size and channels of the aligned crop reported to callers who ask for it (the classifier makes its own).
     public var alignedSize = 64
     public var alignedChannels = 1
+    /// Beyond this head rotation (largest of |yaw|, |pitch|, |roll|, degrees) the expression estimate abstains:
+    /// FER2013 is mostly near-frontal faces, and on the group sample a man looking down at a laptop (pitch −48°)
+    /// read as "sadness 0.87". Probabilities are still reported. 0 disables the check.
+    public var maxHeadRotationForExpression = 45.0
     /// Where the models are; nil = `ModelLocator`.
     public var modelsDirectory: URL? = nil
 

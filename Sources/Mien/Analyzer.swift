@@ -143,7 +143,7 @@ public final class Analyzer: @unchecked Sendable {
             let estimates = try classifier.classify(crops)
             timings["classify"] = Clock.ms(since: t)
             for i in faces.indices {
-                faces[i].expression = estimates[i]
+                faces[i].expression = estimates[i].gated(by: faces[i].pose, limit: options.maxHeadRotationForExpression)
                 faces[i].alignment = crops[i].method
             }
         }

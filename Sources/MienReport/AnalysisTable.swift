@@ -25,9 +25,9 @@ public enum AnalysisTable {
                 let top = e.classes.indices.sorted { e.probabilities[$0] > e.probabilities[$1] }.prefix(3)
                 let probs = top.map { String(format: "%@ %.2f", e.classes[$0], e.probabilities[$0]) }
                     .joined(separator: ", ")
-                let head = e.isUncertain
+                let head = e.abstainReason.map { "uncertain (\($0))" } ?? (e.isUncertain
                     ? String(format: "uncertain (top %.2f < threshold %.2f)", e.confidence, e.threshold)
-                    : String(format: "%@ (confidence %.2f)", e.label, e.confidence)
+                    : String(format: "%@ (confidence %.2f)", e.label, e.confidence))
                 let crop = f.alignment == "centred" ? "   (crop centred: no usable landmarks)" : ""
                 lines.append("    expression    \(head)   [\(probs)]\(crop)")
                 lines.append(String(format: "                  valence %+.2f  arousal %+.2f (derived)   basis: %@",

@@ -173,7 +173,12 @@ struct FramePipeline {
         var state = states[face.track] ?? TrackState(
             smoother: ExpressionSmoother(tau: analyzer.options.smoothingSeconds),
             head: HeadMotionAnalyzer(track: face.track), builder: TrackSummaryBuilder(track: face.track, time: time))
-        if let e = face.face.expression { face.smoothed = state.smoother.update(e, at: time) }
+        if let e = face.face.expression {
+            // Smooth the probabilities, then gate both views by head pose as stills are (AnalysisOptions).
+            let limit = analyzer.options.analysis.maxHeadRotationForExpression
+            face.smoothed = state.smoother.update(e, at: time).gated(by: face.face.pose, limit: limit)
+            face.face.expression = e.gated(by: face.face.pose, limit: limit)
+        }
         if let m = face.face.measures {
             let neutral = face.smoothed?.label == "neutral"
             face.relativeMeasures = state.baseline.relative(m, at: time, neutralLabel: neutral)

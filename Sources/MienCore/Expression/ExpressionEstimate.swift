@@ -17,6 +17,8 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
     public var arousal: Double
     public var basis: String
     public var model: String
+    /// Why the estimate says "uncertain" when it is not low confidence (e.g. a head turned beyond the model's range).
+    public var abstainReason: String?
 
     public init(classes: [String], probabilities: [Double], threshold: Double, model: String) {
         self.classes = classes
@@ -33,6 +35,21 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
     }
 
     public var isUncertain: Bool { label == Self.uncertainLabel }
+
+    /// Abstains when the head is turned beyond `limit` degrees (largest of |yaw|, |pitch|, |roll|); 0 = no limit.
+    public func gated(by pose: HeadPose?, limit: Double) -> ExpressionEstimate {
+        guard limit > 0, let pose, pose.magnitude > limit else { return self }
+        let text = "head rotated \(Int(pose.magnitude.rounded()))° (beyond \(Int(limit.rounded()))°): outside the model's range"
+        return abstaining(because: text)
+    }
+
+    /// The same estimate, abstaining for a stated reason (probabilities are kept).
+    public func abstaining(because reason: String) -> ExpressionEstimate {
+        var copy = self
+        copy.label = Self.uncertainLabel
+        copy.abstainReason = reason
+        return copy
+    }
     /// The most probable class even when abstaining (for displays that show "uncertain (happiness 0.41)").
     public var topClass: String {
         let top = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
@@ -46,6 +63,7 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
     private enum CodingKeys: String, CodingKey {
         case label, confidence, threshold, probabilities, valence, arousal, basis, model
         case derived
+        case abstainReason = "abstain_reason"
     }
 
     private struct DynamicKey: CodingKey {
@@ -69,6 +87,7 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
                      forKey: .derived)
         try c.encode(basis, forKey: .basis)
         try c.encode(model, forKey: .model)
+        try c.encodeIfPresent(abstainReason, forKey: .abstainReason)
     }
 
     public init(from decoder: Decoder) throws {
@@ -86,5 +105,6 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
         arousal = try c.decode(Double.self, forKey: .arousal)
         basis = try c.decode(String.self, forKey: .basis)
         model = try c.decode(String.self, forKey: .model)
+        abstainReason = try c.decodeIfPresent(String.self, forKey: .abstainReason)
     }
 }
