@@ -5,7 +5,9 @@ import MienVoice
 /// The front door for sound: `try VoiceAnalyzer().analyze(audioAt: url)` → a `VoiceAnalysis`.
 ///
 /// Reads any file FFmpeg decodes (WAV, FLAC, OGG, MP3, a video's soundtrack), streamed in one-second chunks.
-/// With `measuresOnly` no expression model is loaded or run: prosody only.
+/// Like `Analyzer`, it runs under a `Governance`: the purpose is authorised at construction (vocal expression
+/// estimates count as `.expressions`), and every analysed file is in the audit log before `analyze` returns.
+/// With `measuresOnly`, or when the policy grants measures only, no expression model is loaded: prosody only.
 public final class VoiceAnalyzer {
     public struct Options: Sendable {
         public var measuresOnly = false
@@ -17,12 +19,17 @@ public final class VoiceAnalyzer {
 
     public static let modelFileName = "voice_expression.json"
     public let options: Options
+    public let governance: Governance
+    public let decision: PolicyDecision
     public let model: VocalExpressionModel?
     private let pipeline: VoicePipeline
 
-    public init(options: Options = Options()) throws {
+    /// - Throws: `PolicyRefusal` when the purpose may not have what the options ask for (audited).
+    public init(options: Options = Options(), governance: Governance = .localDefault()) throws {
         self.options = options
-        if options.measuresOnly {
+        self.governance = governance
+        decision = try governance.authorize(options.measuresOnly ? [.measures] : [.measures, .expressions])
+        if !decision.granted.contains(.expressions) {
             model = nil
         } else {
             let url = try options.modelSpec ?? ModelLocator.file(Self.modelFileName)
@@ -34,7 +41,18 @@ public final class VoiceAnalyzer {
     /// Model name and version for the audit log; nil when measures only.
     public var modelVersion: String? { model?.spec.name }
 
+    /// Analyses one file; the analysis is in the audit log before this returns.
     public func analyze(audioAt url: URL) throws -> VoiceAnalysis {
+        let analysis = try analyzeUnaudited(audioAt: url)
+        let produced: Set<OutputKind> = analysis.segments.contains { $0.expression != nil }
+            ? [.measures, .expressions] : [.measures]
+        try governance.record(inputDigest: try Governance.digest(fileAt: url), source: url.path, produced: produced,
+                              modelVersion: modelVersion, decision: decision)
+        return analysis
+    }
+
+    /// For callers that audit the same file themselves (the video analyser records the video once).
+    func analyzeUnaudited(audioAt url: URL) throws -> VoiceAnalysis {
         try pipeline.analyze(path: url.path)
     }
 

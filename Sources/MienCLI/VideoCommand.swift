@@ -99,7 +99,7 @@ struct VideoCommand: ParsableCommand {
         request.report = report.map { URL(fileURLWithPath: $0) }
         request.operatorName = operatorName
         let url = URL(fileURLWithPath: input)
-        if audio && report != nil { request.voice = VideoSoundtrack.timeline(for: url, decision: analyzer.decision) }
+        if audio && report != nil { request.voice = VideoSoundtrack.timeline(for: url, governance: analyzer.governance, decision: analyzer.decision) }
 
         let progress = ProgressLine(enabled: !quiet)
         var outputs: VideoOutputs?

@@ -54,17 +54,11 @@ struct VoiceCommand: ParsableCommand {
             return
         }
         let governance = try trust.governance()
-        let decision = try governance.authorize(trust.requestedOutputs)
-        let measuresOnly = !decision.granted.contains(.expressions)
         let analysis: VoiceAnalysis
         do {
-            let analyzer = try VoiceAnalyzer(options: .init(measuresOnly: measuresOnly))
+            let analyzer = try VoiceAnalyzer(options: .init(measuresOnly: !trust.requestedOutputs.contains(.expressions)),
+                                         governance: governance)
             analysis = try analyzer.analyze(audioAt: URL(fileURLWithPath: file))
-            let produced: Set<OutputKind> = analysis.segments.contains { $0.expression != nil }
-                ? [.measures, .expressions] : [.measures]
-            try governance.record(inputDigest: try Governance.digest(fileAt: URL(fileURLWithPath: file)),
-                                  source: file, produced: produced, modelVersion: analyzer.modelVersion,
-                                  decision: decision)
         } catch let error as VoiceError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)

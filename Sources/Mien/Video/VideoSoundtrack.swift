@@ -6,10 +6,12 @@ import MienVoice
 /// The soundtrack beside the face timeline (`mien video --audio`): the voice colleague's `VoiceAnalyzer` runs on the
 /// same file, with expression estimates only where the video's policy decision allows them.
 public enum VideoSoundtrack {
-    public static func timeline(for url: URL, decision: PolicyDecision) -> VoiceTimeline {
+    /// Not audited separately: the video's own audit record covers the file.
+    public static func timeline(for url: URL, governance: Governance, decision: PolicyDecision) -> VoiceTimeline {
         do {
-            let analyzer = try VoiceAnalyzer(options: .init(measuresOnly: !decision.granted.contains(.expressions)))
-            let analysis = try analyzer.analyze(audioAt: url)
+            let analyzer = try VoiceAnalyzer(options: .init(measuresOnly: !decision.granted.contains(.expressions)),
+                                             governance: governance)
+            let analysis = try analyzer.analyzeUnaudited(audioAt: url)
             return VoiceTimeline(analysis)
         } catch {
             return VoiceTimeline(seconds: [], segments: [], note: "The soundtrack could not be analysed: \(error)")
