@@ -1,7 +1,7 @@
 """Exports the final vocal-expression model to ONNX (opset 13, runs in OpenCV 4.6 DNN), writes the JSON spec beside
 it, and the parity fixture the Swift test checks (expected logits of a few RAVDESS clips, |diff| < 1e-3).
 
-    .venv-voice/bin/python training/voice/export.py --run training/runs/voice --data ../shared/data/voice/ravdess
+    .venv-voice/bin/python training/voice/export.py --run training/runs/v2/cv --data ../shared/data/voice/ravdess
 """
 import argparse
 import json
@@ -19,7 +19,7 @@ from train import FRAMES, RECIPE
 
 PARITY_CLIPS = ["Actor_01/03-01-05-02-01-01-01.flac", "Actor_12/03-01-03-01-02-01-12.flac",
                 "Actor_19/03-01-04-02-02-02-19.flac", "Actor_24/03-01-08-01-01-02-24.flac"]
-NAME = "mien-voice-cnn-ravdess-v1"
+NAME = "mien-voice-cnn-ravdess-v2"
 
 
 def strip_identity(path):
@@ -42,7 +42,7 @@ def strip_identity(path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--run", default="training/runs/voice")
+    ap.add_argument("--run", default="training/runs/v2/cv")
     ap.add_argument("--data", default="../shared/data/voice/ravdess")
     ap.add_argument("--models", default="Models")
     ap.add_argument("--fixture", default="Tests/MienVoiceTests/Fixtures/voice_parity.json")
@@ -50,7 +50,8 @@ def main():
     run = Path(args.run)
     ckpt = torch.load(run / "final.pt")
     cv = json.loads((run / "cv_report.json").read_text())
-    model = VoiceCNN(n_mels=RECIPE["n_mels"], frames=FRAMES)
+    width = tuple(ckpt.get("config", {}).get("width", (16, 32, 64, 64)))
+    model = VoiceCNN(n_mels=RECIPE["n_mels"], frames=FRAMES, width=width)
     model.load_state_dict(ckpt["state"])
     model.eval()
     onnx_path = Path(args.models) / "voice_expression.onnx"
@@ -91,7 +92,7 @@ def main():
                        "per_clip_accuracy": round(clip["accuracy"], 4), "per_clip_macro_f1": round(clip["macro_f1"], 4),
                        "per_segment_accuracy": round(seg["accuracy"], 4),
                        "ece_before": round(seg["ece_before"], 4), "ece_after": round(seg["ece_after"], 4),
-                       "abstain": cv["abstain"]},
+                       "per_fold": cv.get("per_fold"), "abstain": cv["abstain"]},
         "basis": "vocal expression; not a measure of felt emotion",
         "licence": "weights CC BY-NC-SA 4.0 (trained on RAVDESS, Livingstone & Russo 2018): non-commercial use only",
     }
