@@ -25,6 +25,7 @@ extension VoiceTimeline {
                                                  levelDBFS: $0.levelDBFS, f0MedianHz: $0.f0MedianHz) },
                   segments: a.segments.map { .init(start: $0.start, end: $0.end, label: $0.expression?.label) },
                   note: "Voice measures from the soundtrack (docs/VOICE.md)"
-                      + (a.expressionModel.map { "; vocal expression estimates by \($0)" } ?? "") + ".")
+                      + (a.expressionModel.map { "; vocal expression estimates by \($0)" } ?? "") + "."
+                      + (a.segments.isEmpty ? " " + (a.notes.first ?? "No speech found: the soundtrack is silent.") : ""))
     }
 }
