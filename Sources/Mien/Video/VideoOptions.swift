@@ -4,8 +4,13 @@ import MienVision
 
 /// Every knob of a video analysis, as one value. Defaults are the measured choices (docs/VIDEO.md).
 public struct VideoOptions: Sendable {
-    /// Detector, measures-only, flip averaging, models: as for stills.
-    public var analysis = AnalysisOptions()
+    /// Detector, measures-only, models: as for stills. Flip averaging is off by default for video: smoothing over
+    /// time already averages views, and one view halves the classifier's share of the CPU (1.3 vs 2.5 ms a face).
+    public var analysis: AnalysisOptions = {
+        var o = AnalysisOptions()
+        o.flipAverage = false
+        return o
+    }()
     /// Analyse every Nth frame of the source.
     public var every = 1
     /// Analyse about this many frames per second instead (overrides `every` when the source's rate is known).
