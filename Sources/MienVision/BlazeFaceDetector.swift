@@ -26,6 +26,17 @@ public final class BlazeFaceDetector: FaceDetecting, @unchecked Sendable {
         decoder = BlazeFaceDecoder(config: config)
         minScore = config.minScore
         network = try OnnxNetwork(path: modelsDirectory.appendingPathComponent("blazeface_\(variant.rawValue).onnx").path)
+        // One forward pass now: OpenCV sets the network up on its first run (tens of ms), which would otherwise land
+        // on the first frame of a live stream; it also rejects a wrong file at load rather than mid-analysis.
+        let size = config.inputSize
+        let outputs = try network.forward([Float](repeating: 0, count: 3 * size * size), shape: [1, 3, size, size],
+                                          inputName: BlazeFaceIO.input,
+                                          outputs: [BlazeFaceIO.regressors, BlazeFaceIO.scores])
+        guard outputs.count == 2, outputs[0].count == decoder.anchors.count * 16,
+              outputs[1].count == decoder.anchors.count else {
+            throw AnalysisError.modelInvalid(path: network.path, reason: "its outputs do not match BlazeFace "
+                                             + "\(variant.rawValue) range (\(decoder.anchors.count) anchors expected)")
+        }
     }
 
     public func detect(in image: Image) throws -> [FaceBox] {
