@@ -54,8 +54,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The front door: Analyzer, VideoAnalyzer, VoiceAnalyzer. CLI and server call exactly these.
-        .target(name: "Mien", dependencies: ["MienCore", "MienVision", "MienVoice", "MienReport", "MienStore"],
-                resources: []),
+        .target(name: "Mien", dependencies: ["MienCore", "MienVision", "MienVoice", "MienReport", "MienStore"]),
         .executableTarget(name: "MienCLI", dependencies: [
             "Mien", "MienCore", "MienVision", "MienVoice", "MienReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -36,6 +36,8 @@ extern "C" void mien_draw_label(mien_image *image, const char *text, float x, fl
         cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, font_scale, thickness, &baseline);
         cv::Point origin((int)std::lround(x), (int)std::lround(y));
         origin.y = std::max(origin.y, size.height + 4);
+        // Keep the whole label inside the picture: faces near the right edge would otherwise lose its end.
+        origin.x = std::max(0, std::min(origin.x, image->bgr.cols - size.width - 4));
         cv::rectangle(image->bgr, cv::Point(origin.x, origin.y - size.height - 4),
                       cv::Point(origin.x + size.width + 4, origin.y + baseline), cv::Scalar(b, g, r), cv::FILLED);
         double luminance = 0.114 * b + 0.587 * g + 0.299 * r;
