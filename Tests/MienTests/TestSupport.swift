@@ -31,16 +31,20 @@ enum TestSupport {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// Both streams, for assertions that do not care which one a message went to.
+        var output: String { stdout + stderr }
     }
 
     /// Runs `mien` with arguments; MIEN_HOME points at `home` so no test touches the user's audit log.
-    static func run(_ arguments: [String], home: URL, timeout: TimeInterval = 120) throws -> Run {
+    /// `environment` adds to (and wins over) the test process's environment.
+    static func run(_ arguments: [String], home: URL, environment: [String: String] = [:],
+                    timeout: TimeInterval = 120) throws -> Run {
         let process = Process()
         process.executableURL = mien
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["MIEN_HOME"] = home.path
-        process.environment = env
+        process.environment = env.merging(environment) { $1 }
         // Output goes to files, not pipes: a chatty process can never block on a full pipe.
         let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("mien-out-\(UUID().uuidString)")
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("mien-err-\(UUID().uuidString)")

@@ -19,17 +19,9 @@ final class TrustEndToEndTests: XCTestCase {
     }
 
     private func mien(_ arguments: [String], _ env: [String: String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = TestSupport.mien
-        process.arguments = arguments
-        process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try TestSupport.run(arguments, home: URL(fileURLWithPath: env["MIEN_HOME"] ?? NSTemporaryDirectory()),
+                                      environment: env)
+        return (run.status, run.output)
     }
 
     private func log(_ home: URL) throws -> AuditLog {

