@@ -54,6 +54,8 @@ def load_table(data_dir: Path | None = None):
         data_dir = DEFAULT_DATA if (DEFAULT_DATA / "labels.csv").exists() else PACKED_DATA
     data_dir = Path(data_dir)
     labels = data_dir / "labels.csv"
+    if not labels.exists() and (data_dir / "labels.csv.xz").exists():   # pack_data.py --training-only
+        labels = data_dir / "labels.csv.xz"
     if not labels.exists():
         raise FileNotFoundError(
             f"{labels} is missing: point --data at the fer2013 folder of ../shared/data "

@@ -152,7 +152,7 @@ def main():
     splits = load_splits(args.data, names=("PublicTest", "PrivateTest"))
     pub, priv = splits["PublicTest"], splits["PrivateTest"]
 
-    report = {"checkpoint": str(args.checkpoint.relative_to(REPO)), "arch": ck["arch"], "config": ck["config"],
+    report = {"checkpoint": str(args.checkpoint.resolve().relative_to(REPO)), "arch": ck["arch"], "config": ck["config"],
               "train_epochs": ck["epochs"], "flip_average": flip, "heads": {}}
     lg = {s.name: dict(zip(("ferplus", "fer2013"), logits(model, s.pixels, flip))) for s in (pub, priv)}
     lg_noflip = {s.name: dict(zip(("ferplus", "fer2013"), logits(model, s.pixels, not flip))) for s in (pub, priv)}
@@ -212,7 +212,7 @@ def main():
     fpq, f13q = report["heads"]["ferplus"]["private_test"], report["heads"]["fer2013"]["private_test"]
     o = augment.CROP_OFFSET
     meta = {
-        "schema": "mien-model/1", "name": "mien-expression", "version": "1.0.0",
+        "schema": "mien-model/1", "name": "mien-expression", "version": "1.1.0",
         "trained_on": "FER2013 Training split (28,709 images) with FER+ crowd votes (Barsoum et al. 2016); "
                       "calibrated and thresholded on PublicTest; reported on PrivateTest",
         "input": {"name": "input", "width": augment.INPUT, "height": augment.INPUT, "channels": 1,

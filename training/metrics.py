@@ -49,8 +49,19 @@ def reliability(probs, y, bins=15):
     return out
 
 
-def fit_temperature(logits, y):
-    """The single temperature T minimising the negative log-likelihood of softmax(logits / T)."""
+def fit_temperature(logits, y, objective="ece"):
+    """The single temperature T for softmax(logits / T): minimising the negative log-likelihood, or (objective
+    "ece", the default) the 15-bin ECE on the same data, searched within a factor of 2 of the NLL optimum.
+    ECE is the number the model card promises; for the session-2 student the NLL optimum left the FER2013
+    head at 3.04% PrivateTest ECE, the ECE optimum (chosen on PublicTest alone) at 2.89%."""
+    t_nll = _fit_temperature_nll(logits, y)
+    if objective == "nll":
+        return t_nll
+    grid = t_nll * np.exp(np.linspace(np.log(0.5), np.log(2.0), 281))
+    return float(min(grid, key=lambda t: ece(softmax(logits / t), y)))
+
+
+def _fit_temperature_nll(logits, y):
     z, t = torch.tensor(logits, dtype=torch.float64), torch.tensor(y)
     log_t = torch.zeros((), dtype=torch.float64, requires_grad=True)
     opt = torch.optim.LBFGS([log_t], lr=0.5, max_iter=200, line_search_fn="strong_wolfe")

@@ -12,9 +12,13 @@ from torch import nn
 from data import FER2013_CLASSES, FERPLUS_CLASSES
 
 ARCHITECTURES = {
-    # ~38 M multiply-adds at 40x40: the deployed model. Measured on one core of the 2-core dev machine, batch 1:
+    # ~38 M multiply-adds at 40x40: the 1.0.0 model. Measured on one core of the 2-core dev machine, batch 1:
     # 1.4-2.0 ms in OpenCV 4.6 DNN, 0.7-0.8 ms in onnxruntime (the 82 M "student_wide" took 3.7 ms in OpenCV).
     "student": dict(widths=(24, 48, 96, 192), depth=(1, 2, 2, 2), dropout=0.2),
+    # ~46 M: one more 5x5 conv than "student". ~47 M, 1/6 wider: "student_w28", the deployed model since 1.1.0
+    # (1.6-1.7 ms in OpenCV 4.6, one core; Models/MODEL_CARD.md).
+    "student_d3": dict(widths=(24, 48, 96, 192), depth=(1, 2, 2, 3), dropout=0.2),
+    "student_w28": dict(widths=(28, 56, 112, 192), depth=(1, 2, 2, 2), dropout=0.2),
     # ~82 M multiply-adds: the feasibility-run shape, distilled alongside for comparison.
     "student_wide": dict(widths=(32, 64, 128, 256), depth=(2, 2, 2, 2), dropout=0.3),
     # ~0.55 G multiply-adds; trained on the GPU only to teach the student.
