@@ -99,6 +99,8 @@ int mien_cascade_detect(mien_cascade *cascade, const mien_image *image, int min_
 
 /* ---- landmarks: dlib's 68-point shape predictor (iBUG-300W layout) ---- */
 mien_landmarker *mien_landmarker_load(const char *path, mien_error *err);
+// dlib_reference != 0: dlib's own shape_predictor instead of the packed re-layout (same points, ~2x slower; tests).
+mien_landmarker *mien_landmarker_load_implementation(const char *path, int dlib_reference, mien_error *err);
 void mien_landmarker_free(mien_landmarker *landmarker);
 /* Writes 136 floats: x0, y0, x1, y1, … in image pixels. */
 int mien_landmarker_fit(const mien_landmarker *landmarker, const mien_image *image, mien_box box, float *xy,

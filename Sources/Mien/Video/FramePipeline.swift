@@ -21,6 +21,7 @@ struct FramePipeline {
     private var previous: (image: Image, time: Double)?
     private var lastTime: Double?
     private var detectNext = true
+    private var discovery: DetectionJob?
     private var lastScore: [Int: Double] = [:]
     let clock = StageClock()
 
@@ -58,12 +59,20 @@ struct FramePipeline {
     mutating func push(_ frame: VideoFrame, emit: (VideoFrameResult, Image?) throws -> Void) throws {
         let image = frame.image
         let k = max(1, analyzer.options.detectEvery)
-        let detect = detectNext || framesIn % k == 0
+        let due = framesIn % k == 0
         framesIn += 1
+        let following = lastTime.map { !tracker.followed(at: $0).isEmpty } ?? false
+        // Detect here and now when nothing is followed or a track was just lost; while faces are followed, the
+        // periodic detection only looks for new faces, so it runs beside this thread (DetectionJob) and its boxes
+        // join a few frames later. `detectEvery` 1 detects every frame here (the reference that following is
+        // measured against, `mien bench --accuracy`).
+        let detect = detectNext || (due && (!following || k == 1))
         detectNext = false
 
         var observations: [(rect: Rect, landmarks: Landmarks68, score: Double, detected: Bool)] = []
         if detect {
+            _ = try? discovery?.wait()   // the detector serves one thread at a time
+            discovery = nil
             let boxes = try clock.time("detect") { try analyzer.detector.detect(in: image) }
             try clock.time("landmarks") {
                 for box in boxes {
@@ -86,6 +95,22 @@ struct FramePipeline {
                     }
                     observations.append((box, l, lastScore[track.id] ?? 0, false))
                 }
+            }
+            // Boxes of a finished discovery detection that no followed face explains are new faces: fit them on
+            // this frame (a face moves little in the frames the detection took).
+            if let job = discovery, job.isDone || framesIn - job.frame > k {
+                discovery = nil
+                let boxes = try clock.time("detect-wait") { try job.wait() }
+                clock.add("detect", nanoseconds: job.nanoseconds)
+                try clock.time("landmarks") {
+                    for box in boxes where !observations.contains(where: { $0.rect.iou(box.rect) > 0.3 }) {
+                        let l = try analyzer.landmarker.locate(in: image, box: box)
+                        observations.append((l.followingBox, l, box.score, true))
+                    }
+                }
+            }
+            if due, discovery == nil, !detectNext {
+                discovery = DetectionJob(detector: analyzer.detector, image: image, frame: framesIn)
             }
         }
         // Two observations of one face (a followed track and a new detection) keep the first.
@@ -226,6 +251,39 @@ final class StageClock {
     }
 
     func add(_ stage: String, nanoseconds: UInt64) { totals[stage, default: 0] += nanoseconds }
+}
+
+/// One periodic detection run on a worker thread while the pipeline follows the faces it already has.
+final class DetectionJob: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var finished = false
+    private var result: Result<[FaceBox], Error> = .success([])
+    private(set) var nanoseconds: UInt64 = 0
+    /// The pipeline's frame count when the job started.
+    let frame: Int
+
+    init(detector: any FaceDetecting, image: Image, frame: Int) {
+        self.frame = frame
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let start = DispatchTime.now().uptimeNanoseconds
+            let r = Result { try detector.detect(in: image) }
+            lock.withLock {
+                result = r
+                nanoseconds = DispatchTime.now().uptimeNanoseconds - start
+                finished = true
+            }
+            done.signal()
+        }
+    }
+
+    var isDone: Bool { lock.withLock { finished } }
+
+    func wait() throws -> [FaceBox] {
+        done.wait()
+        done.signal()   // a second wait returns at once
+        return try lock.withLock { try result.get() }
+    }
 }
 
 /// One batch of aligned faces classified on a worker thread (the expression network is used by this thread only).
