@@ -45,6 +45,46 @@ final class VideoTrackingTests: XCTestCase {
         XCTAssertEqual(audit.recordCount, 1, "one audit record per video")
     }
 
+    /// A second person appearing while the first is followed is found by the discovery detection that runs beside
+    /// the pipeline (FramePipeline/DetectionJob): within a few detection intervals, with its own stable id, and
+    /// without disturbing the first track. The video: the sample twice side by side, the right copy black for 2 s.
+    func testNewFaceIsFoundWhileAnotherIsFollowed() throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let video = home.appendingPathComponent("two_faces.mp4")
+        let make = try VideoSupport.shell("""
+            ffmpeg -v error -y -t 5 -i '\(VideoSupport.sample.path)' -filter_complex \
+              "[0:v]split[a][b];[b]drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='lt(t,2)'[c];[a][c]hstack" \
+              -c:v libx264 -preset veryfast -crf 20 -pix_fmt yuv420p -an '\(video.path)'
+            """, home: home)
+        XCTAssertEqual(make.status, 0, make.stderr)
+        var options = VideoOptions()
+        options.deliverFrames = false
+        options.analysis.measuresOnly = true
+        let analyzer = try VideoAnalyzer(options: options,
+                                         governance: Governance(purpose: .researchWithConsent, actor: "t", home: home))
+        var firstSeen: [Int: Double] = [:]
+        var twoFaceFrames = 0, framesAfter = 0
+        var leftIds = Set<Int>(), rightIds = Set<Int>()
+        _ = try analyzer.analyze(.file(video)) { frame, _ in
+            for face in frame.faces {
+                if firstSeen[face.track] == nil { firstSeen[face.track] = frame.time }
+                if face.face.box.x + face.face.box.width / 2 < 640 { leftIds.insert(face.track) } else { rightIds.insert(face.track) }
+            }
+            if frame.time > 3 {
+                framesAfter += 1
+                if frame.faces.count == 2 { twoFaceFrames += 1 }
+            }
+        }
+        print("two-face video: tracks first seen at \(firstSeen.sorted { $0.key < $1.key }), \(twoFaceFrames) of \(framesAfter) frames after 3 s with both faces")
+        XCTAssertEqual(leftIds, [1], "the first face keeps its id: \(firstSeen)")
+        XCTAssertEqual(rightIds.count, 1, "one id for the second face: \(rightIds)")
+        let second = try XCTUnwrap(rightIds.first.flatMap { firstSeen[$0] })
+        // Found within three detection intervals of 10 frames at 23.98 fps after it appears at 2.0 s.
+        XCTAssertGreaterThanOrEqual(second, 1.95)
+        XCTAssertLessThan(second, 2.0 + 30 / 23.976, "second face first seen at \(second) s")
+        XCTAssertGreaterThan(twoFaceFrames, framesAfter * 9 / 10, "both faces followed after 3 s")
+    }
+
     func testMeasuresOnlyProducesNoExpressionAtAll() throws {
         let home = try TestSupport.temporaryDirectory(self)
         var options = VideoOptions()
