@@ -70,8 +70,7 @@ def evaluate(model, split, device, batch=1024):
     fp, f13 = [], []
     for i in range(0, split["n"], batch):
         x = augment.centre_view(split["pixels"][i:i + batch])
-        if True:   # channels_last: faster convolutions on the GPU and (oneDNN) on the CPU
-            x = x.contiguous(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device.type, torch.bfloat16, enabled=device.type == "cuda"):
             a, b = model(x)
         fp.append(a.float().argmax(1)); f13.append(b.float().argmax(1))
@@ -94,8 +93,8 @@ def train_phase(names, teacher, epochs_arg, tr, val, args, device, log, out):
     g = torch.Generator(device=device).manual_seed(args.seed + (0 if teacher is None else 1))
     torch.manual_seed(args.seed + (0 if teacher is None else 1))
     nets = {n: build(n).to(device) for n in names}
-    if True:
-        nets = {n: m.to(memory_format=torch.channels_last) for n, m in nets.items()}
+    # channels_last: faster convolutions on the GPU and with oneDNN on the CPU (2 cores: 56 s/epoch vs 75 s)
+    nets = {n: m.to(memory_format=torch.channels_last) for n, m in nets.items()}
     lr = args.lr * args.batch / 128
     opts = {n: torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=args.wd)
             for n, m in nets.items()}
@@ -120,8 +119,7 @@ def train_phase(names, teacher, epochs_arg, tr, val, args, device, log, out):
             q = lam * q + (1 - lam) * q.flip(0)
             qv = qv & qv.flip(0)
             y = lam * y + (1 - lam) * y.flip(0)
-            if True:
-                x = x.contiguous(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, torch.bfloat16, enabled=device.type == "cuda"):
                 if teacher is not None:
                     with torch.no_grad():
@@ -226,8 +224,7 @@ def main():
         teacher = build(ck["arch"])
         teacher.load_state_dict(dequantize(ck["state_dict"]))   # fp16 or pack_teacher.py's int8
         teacher = teacher.to(device).eval()
-        if True:
-            teacher = teacher.to(memory_format=torch.channels_last)
+        teacher = teacher.to(memory_format=torch.channels_last)
         for p in teacher.parameters():
             p.requires_grad_(False)
         log(f"teacher from {args.teacher_checkpoint}: {ck['arch']}, {ck['epochs']} epochs")
