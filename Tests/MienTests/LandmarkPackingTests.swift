@@ -39,6 +39,18 @@ final class LandmarkPackingTests: XCTestCase {
         XCTAssertEqual(exact, points)
     }
 
+    /// Mien's decoder of dlib's file format must read exactly what dlib's deserialisers read.
+    func testOwnDecoderReadsTheModelExactlyAsDlibDoes() throws {
+        let start = Date()
+        let fast = try DlibLandmarker()
+        let fastSeconds = Date().timeIntervalSince(start)
+        let viaDlib = try DlibLandmarker(implementation: .packedViaDlib)
+        let dlibSeconds = Date().timeIntervalSince(start) - fastSeconds
+        print(String(format: "landmark model load: own decoder %.2f s, dlib's deserialisers %.2f s", fastSeconds, dlibSeconds))
+        XCTAssertNotEqual(fast.fingerprint, 0)
+        XCTAssertEqual(fast.fingerprint, viaDlib.fingerprint)
+    }
+
     /// The packed loader parses dlib's file format itself: every cut of the real file and random bytes must be
     /// refused with a typed error, never crash or allocate without bound.
     func testTruncatedOrGarbageModelFilesAreRefused() throws {

@@ -99,8 +99,11 @@ int mien_cascade_detect(mien_cascade *cascade, const mien_image *image, int min_
 
 /* ---- landmarks: dlib's 68-point shape predictor (iBUG-300W layout) ---- */
 mien_landmarker *mien_landmarker_load(const char *path, mien_error *err);
-// dlib_reference != 0: dlib's own shape_predictor instead of the packed re-layout (same points, ~2x slower; tests).
-mien_landmarker *mien_landmarker_load_implementation(const char *path, int dlib_reference, mien_error *err);
+/* mode 0: packed re-layout read by Mien's decoder (the default); 1: dlib's own shape_predictor (same points, ~2x
+   slower); 2: packed, read through dlib's deserialisers (same arrays as 0, 5x slower to load). 1 and 2: tests. */
+mien_landmarker *mien_landmarker_load_implementation(const char *path, int mode, mien_error *err);
+/* FNV-1a of the packed arrays (0 for mode 1): modes 0 and 2 must agree. */
+uint64_t mien_landmarker_fingerprint(const mien_landmarker *landmarker);
 void mien_landmarker_free(mien_landmarker *landmarker);
 /* Writes 136 floats: x0, y0, x1, y1, … in image pixels. */
 int mien_landmarker_fit(const mien_landmarker *landmarker, const mien_image *image, mien_box box, float *xy,
