@@ -233,6 +233,10 @@ struct FramePipeline {
 
     /// Ends every open track (end of the video) and returns all summaries and events.
     mutating func finish() -> ([TrackSummary], [HeadMotionEvent]) {
+        // A detection still running must not overlap the detector's next user (another video, or stills), also
+        // when the video ended in an error.
+        _ = try? discovery?.wait()
+        discovery = nil
         for id in tracker.finish() { events += end(id) }
         for id in Array(states.keys) { events += end(id) }
         return (summaries.sorted { $0.track < $1.track }, events)
