@@ -22,9 +22,7 @@ enum StoreDatabase {
             if secureDelete {
                 config.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
             }
-            let queue = try DatabaseQueue(path: url.path, configuration: config)
-            // After GRDB's WAL set-up, which chooses NORMAL (durable against a killed process, not a power cut).
-            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            let queue = try openRetryingWhileBusy(url, configuration: config)
             do {
                 try migrator.migrate(queue)
             } catch {
@@ -37,6 +35,27 @@ enum StoreDatabase {
             throw error
         } catch {
             throw StoreError.cannotOpen(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// `PRAGMA journal_mode = WAL` on a file that other processes are opening at the same moment can fail with
+    /// SQLITE_BUSY at once: SQLite does not call the busy handler there. Seen as 1 failed writer in 48 when four
+    /// `mien audit stress` processes created one new log together (AuditCommandTests). So the open is retried,
+    /// with growing pauses, for as long as the busy timeout.
+    static func openRetryingWhileBusy(_ url: URL, configuration: Configuration) throws -> DatabaseQueue {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        var pause = 0.005
+        while true {
+            do {
+                let queue = try DatabaseQueue(path: url.path, configuration: configuration)
+                // After GRDB's WAL set-up, which chooses NORMAL (durable against a killed process, not a power cut).
+                try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+                return queue
+            } catch let error as DatabaseError
+                        where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline {
+                Thread.sleep(forTimeInterval: pause * Double.random(in: 0.5...1.5))
+                pause = min(pause * 2, 0.2)
+            }
         }
     }
 }

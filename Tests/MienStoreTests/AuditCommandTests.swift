@@ -71,6 +71,9 @@ final class AuditCommandTests: XCTestCase {
         let home = try TemporaryHome()
         let writers = 4
         let acks = AckCollector()
+        let errorsDir = FileManager.default.temporaryDirectory.appendingPathComponent("mien-writers-\(UUID())")
+        try FileManager.default.createDirectory(at: errorsDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: errorsDir) }
         var processes: [Process] = []
         for w in 0..<writers {
             let process = Process()
@@ -79,7 +82,10 @@ final class AuditCommandTests: XCTestCase {
                                  "--audit-db", home.auditDB.path, "--seal-key", home.keyFile.path]
             let pipe = Pipe()
             process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
+            // Each writer's errors go to a file, so a writer that ends early says why.
+            let errors = errorsDir.appendingPathComponent("writer\(w).err")
+            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errors)
             pipe.fileHandleForReading.readabilityHandler = { handle in
                 acks.append(handle.availableData, writer: w)
             }
@@ -94,8 +100,10 @@ final class AuditCommandTests: XCTestCase {
         for process in processes { kill(process.processIdentifier, SIGKILL) }
         for process in processes { process.waitUntilExit() }
         Thread.sleep(forTimeInterval: 0.2)
-        for process in processes {
-            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "writer ended by itself before the kill")
+        for (w, process) in processes.enumerated() {
+            let errors = (try? String(contentsOf: errorsDir.appendingPathComponent("writer\(w).err"),
+                                      encoding: .utf8)) ?? ""
+            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "writer \(w) ended by itself before the kill: \(errors)")
         }
 
         let acknowledged = acks.acknowledged()
