@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Time the video pipeline end to end (decode → detect/follow → landmarks → classify → measures) on this file.")
     var video: String?
 
-    @Option(help: "With --video: run the detector every K frames, following faces by landmarks in between.")
+    @Option(help: "With --video: look for new faces every K frames while following known ones by landmarks (1 = detect on every frame, the --accuracy reference).")
     var detectEvery = 10
 
     @Option(help: "With --video: analyse at most this many frames.")

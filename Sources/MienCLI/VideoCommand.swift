@@ -31,7 +31,7 @@ struct VideoCommand: ParsableCommand {
     @Option(help: "Stop after this time (seconds).")
     var end: Double?
 
-    @Option(help: "Run the face detector every K analysed frames and follow faces by landmarks in between (1 = every frame).")
+    @Option(help: "Follow faces by landmarks and look for new faces every K analysed frames (detection beside the analysis); a lost face is re-detected at once. 1 = detect on every frame.")
     var detectEvery = 10
 
     @Option(help: "Time constant of the expression smoothing, seconds (docs/VIDEO.md).")
