@@ -55,8 +55,9 @@ let package = Package(
         ]),
         // The front door: Analyzer, VideoAnalyzer, VoiceAnalyzer. CLI and server call exactly these.
         .target(name: "Mien", dependencies: ["MienCore", "MienVision", "MienVoice", "MienReport", "MienStore"]),
+        // The CLI sees the front door only (Mien re-exports Core's value types and the report encoders).
         .executableTarget(name: "MienCLI", dependencies: [
-            "Mien", "MienCore", "MienVision", "MienVoice", "MienReport",
+            "Mien",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

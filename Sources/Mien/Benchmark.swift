@@ -31,7 +31,7 @@ public enum ImageBenchmark {
             totals.append(total)
         }
         return StageTimes(stages: samples.mapValues(median), total: median(totals), faces: faces,
-                          detector: analyzer.detector.name)
+                          detector: analyzer.engine.detectorName)
     }
 
     /// Detector comparison: faces found and median detection time per image.
@@ -68,7 +68,7 @@ public enum ImageBenchmark {
 
     /// The expression classifier alone on one aligned face (batch 1): single view and flip-averaged.
     public static func classifier(imageAt url: URL, analyzer: Analyzer, iterations: Int) throws -> (single: Double, flip: Double)? {
-        guard let models = ModelLocator.directory(), analyzer.classifier != nil else { return nil }
+        guard let models = analyzer.engine.modelsDirectory, analyzer.producesExpressions else { return nil }
         let image = try ImageDecoder().decode(fileAt: url)
         let analysis = try analyzer.analyze(image, source: url.path)
         guard let face = try analyzer.alignedFaces(in: image, analysis: analysis).first else { return nil }

@@ -20,15 +20,17 @@ public struct Governance: Sendable {
     public let auditDatabase: URL
     public let resultsDatabase: URL
     public let sealKey: SealKeySource
-    private let stores = OpenStores()
+    private let stores: OpenStores
 
     /// - Parameters:
     ///   - home: the folder for default files; `$MIEN_HOME`, else `~/.local/share/mien`.
     ///   - auditDatabase: the audit log file; `home/audit.sqlite` by default.
     ///   - sealKey: `MIEN_SEAL_KEY` when set, else `home/seal.key` (created 0600 on first use).
+    ///   - auditSink, resultStore: stores to use instead of the SQLite files (a server's shared log, tests).
     public init(purpose: Purpose, actor: String, operatorOverride: String? = nil, retention: Retention = .none,
                 home: URL? = nil, auditDatabase: URL? = nil, resultsDatabase: URL? = nil,
-                sealKey: SealKeySource? = nil, policy: Policy = .euAIAct) {
+                sealKey: SealKeySource? = nil, policy: Policy = .euAIAct,
+                auditSink: (any AuditSink)? = nil, resultStore: (any ResultStoring)? = nil) {
         let home = home ?? StoreLocation.home()
         self.purpose = purpose
         self.actor = actor
@@ -38,6 +40,26 @@ public struct Governance: Sendable {
         self.auditDatabase = auditDatabase ?? StoreLocation.auditDatabase(in: home)
         self.resultsDatabase = resultsDatabase ?? StoreLocation.resultsDatabase(in: home)
         self.sealKey = sealKey ?? SealKeySource.fromEnvironment(home: home)
+        stores = OpenStores(audit: auditSink, results: resultStore)
+    }
+
+    /// The same settings for another caller (a server's API key with its own purpose), sharing this governance's
+    /// audit log and result store.
+    public func acting(as actor: String, purpose: Purpose? = nil, operatorOverride: String? = nil) -> Governance {
+        Governance(copying: self, actor: actor, purpose: purpose ?? self.purpose,
+                   operatorOverride: operatorOverride ?? self.operatorOverride)
+    }
+
+    private init(copying other: Governance, actor: String, purpose: Purpose, operatorOverride: String?) {
+        self.purpose = purpose
+        self.actor = actor
+        self.operatorOverride = operatorOverride
+        retention = other.retention
+        policy = other.policy
+        auditDatabase = other.auditDatabase
+        resultsDatabase = other.resultsDatabase
+        sealKey = other.sealKey
+        stores = other.stores
     }
 
     /// A local user analysing their own material: purpose personal-use, actor `$USER`, files under `$MIEN_HOME` or
@@ -61,7 +83,7 @@ public struct Governance: Sendable {
             _ = try? auditLog().append(AuditEntry(
                 event: .refusal, actor: actor, purpose: purpose.rawValue,
                 produced: OutputKind.listing(requested), policy: policy.name, decision: "refused",
-                operatorOverride: operatorOverride, detail: "\(refusal.output.rawValue): \(refusal.citation.rule)"))
+                operatorOverride: operatorOverride, detail: "\(refusal.output.rawValue): \(refusal.citation.rule)"), at: Date())
             throw refusal
         }
     }
@@ -80,8 +102,8 @@ public struct Governance: Sendable {
             event: .analysis, actor: actor, purpose: decision.purpose.rawValue, inputDigest: inputDigest,
             source: source, produced: OutputKind.listing(produced), modelVersion: modelVersion,
             policy: decision.policy, decision: decision.outcome, operatorOverride: decision.operatorOverride,
-            detail: decision.overriddenRules.isEmpty ? nil : "overrode: " + decision.overriddenRules.joined(separator: "; ")))
-        if FileManager.default.fileExists(atPath: resultsDatabase.path) {
+            detail: decision.overriddenRules.isEmpty ? nil : "overrode: " + decision.overriddenRules.joined(separator: "; ")), at: Date())
+        if hasResultStore {
             _ = try purgeExpiredResults()
         }
         return record
@@ -96,7 +118,7 @@ public struct Governance: Sendable {
     }
 
     /// The audit log, opened (and created) on first use.
-    public func auditLog() throws -> AuditLog {
+    public func auditLog() throws -> any AuditSink {
         try stores.audit { try AuditLog(url: auditDatabase, sealKey: sealKey) }
     }
 
@@ -124,44 +146,47 @@ public struct Governance: Sendable {
                             inputDigest: String) throws -> String? {
         guard case .timeToLive(let seconds) = retention else { return nil }
         let stored = try resultStore().store(payload, mediaType: mediaType, inputDigest: inputDigest,
-                                             purpose: purpose.rawValue, actor: actor, ttl: seconds)
+                                             purpose: purpose.rawValue, actor: actor, ttl: seconds, now: Date())
         try auditLog().append(AuditEntry(event: .resultStored, actor: actor, purpose: purpose.rawValue,
                                          inputDigest: inputDigest, policy: policy.name,
-                                         detail: "\(stored.id) ttl \(retention)"))
+                                         detail: "\(stored.id) ttl \(retention)"), at: Date())
         return stored.id
     }
 
     /// Deletes a stored result on request; the deletion is audited. Returns false when no such result exists.
     public func deleteResult(id: String) throws -> Bool {
-        guard FileManager.default.fileExists(atPath: resultsDatabase.path) else { return false }
+        guard hasResultStore else { return false }
         guard try resultStore().delete(id: id) else { return false }
         try auditLog().append(AuditEntry(event: .resultDeleted, actor: actor, purpose: purpose.rawValue,
-                                         policy: policy.name, detail: id))
+                                         policy: policy.name, detail: id), at: Date())
         return true
     }
 
     /// Deletes expired results (audited when any were) and returns their ids.
     public func purgeExpiredResults(now: Date = Date()) throws -> [String] {
-        guard FileManager.default.fileExists(atPath: resultsDatabase.path) else { return [] }
+        guard hasResultStore else { return [] }
         let ids = try resultStore().purgeExpired(now: now)
         if !ids.isEmpty {
             try auditLog().append(AuditEntry(event: .resultsExpired, actor: actor, purpose: purpose.rawValue,
-                                             policy: policy.name, detail: ids.joined(separator: ",")))
+                                             policy: policy.name, detail: ids.joined(separator: ",")), at: Date())
         }
         return ids
     }
 
     public func listResults() throws -> [StoredResult.Summary] {
-        guard FileManager.default.fileExists(atPath: resultsDatabase.path) else { return [] }
-        return try resultStore().list()
+        guard hasResultStore else { return [] }
+        return try resultStore().list(now: Date())
     }
 
     public func fetchResult(id: String) throws -> StoredResult? {
-        guard FileManager.default.fileExists(atPath: resultsDatabase.path) else { return nil }
-        return try resultStore().fetch(id: id)
+        guard hasResultStore else { return nil }
+        return try resultStore().fetch(id: id, now: Date())
     }
 
-    func resultStore() throws -> ResultStore {
+    /// True when results may exist: a store was given, or its file is there.
+    var hasResultStore: Bool { stores.hasResults || FileManager.default.fileExists(atPath: resultsDatabase.path) }
+
+    func resultStore() throws -> any ResultStoring {
         try stores.results { try ResultStore(url: resultsDatabase) }
     }
 
@@ -176,13 +201,22 @@ public struct Governance: Sendable {
     }
 }
 
-/// The stores a `Governance` opened, shared by its copies. Opening once per process keeps one SQLite connection.
+/// The stores a `Governance` opened (or was given), shared by its copies. Opening once per process keeps one SQLite
+/// connection.
 private final class OpenStores: @unchecked Sendable {
+    // Safe to share: both slots are read and written only under `lock`; the stores are Sendable themselves.
     private let lock = NSLock()
-    private var auditLog: AuditLog?
-    private var resultStore: ResultStore?
+    private var auditLog: (any AuditSink)?
+    private var resultStore: (any ResultStoring)?
 
-    func audit(_ open: () throws -> AuditLog) throws -> AuditLog {
+    init(audit: (any AuditSink)?, results: (any ResultStoring)?) {
+        auditLog = audit
+        resultStore = results
+    }
+
+    var hasResults: Bool { lock.withLock { resultStore != nil } }
+
+    func audit(_ open: () throws -> any AuditSink) throws -> any AuditSink {
         try lock.withLock {
             if let auditLog { return auditLog }
             let log = try open()
@@ -191,7 +225,7 @@ private final class OpenStores: @unchecked Sendable {
         }
     }
 
-    func results(_ open: () throws -> ResultStore) throws -> ResultStore {
+    func results(_ open: () throws -> any ResultStoring) throws -> any ResultStoring {
         try lock.withLock {
             if let resultStore { return resultStore }
             let store = try open()

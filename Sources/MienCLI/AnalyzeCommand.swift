@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienCore
-import MienReport
-import MienVision
 
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,25 +52,25 @@ struct AnalyzeCommand: ParsableCommand {
 
         let files = try InputFiles.expand(inputs)
         var analyses: [ImageAnalysis] = []
+        var analysed = 0
         var failures: [AnalysisDocument.Failure] = files.failures
         if let annotate { try FileManager.default.createDirectory(atPath: annotate, withIntermediateDirectories: true) }
-        if !json {
-        }
         if !json {
             print("purpose: \(governance.purpose.rawValue) (change with --purpose); producing: "
                   + granted.joined(separator: ", "))
         }
-        for url in files.urls {
+        // One input at a time: the table mode keeps nothing; --json keeps the analyses for the one document.
+        for item in analyzer.analyses(of: files.urls) {
             do {
-                let (analysis, image) = try analyzer.analyzeKeepingImage(at: url)
-                analyses.append(analysis)
-                if !json { print(AnalysisTable.render(analysis)) }
-                if let annotate, let drawn = Annotator().annotate(image, faces: analysis.faces) {
-                    let name = url.deletingPathExtension().lastPathComponent + ".annotated.jpg"
+                let (analysis, picture) = try item.result.get()
+                analysed += 1
+                if json { analyses.append(analysis) } else { print(AnalysisTable.render(analysis)) }
+                if let annotate, let drawn = picture.annotated(with: analysis.faces) {
+                    let name = item.url.deletingPathExtension().lastPathComponent + ".annotated.jpg"
                     try drawn.write(to: URL(fileURLWithPath: annotate).appendingPathComponent(name))
                 }
             } catch {
-                failures.append(.init(source: url.path, error: "\(error)"))
+                failures.append(.init(source: item.url.path, error: CommandLineWords.describe(error)))
             }
         }
         if json {
@@ -84,13 +81,13 @@ struct AnalyzeCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             FileHandle.standardOutput.write(try encoder.encode(doc))
             print()
-        } else if !analyses.isEmpty && analyzer.classifier != nil {
+        } else if analysed > 0 && analyzer.producesExpressions {
             print("Expression estimates are calibrated probabilities of how annotators would label the facial "
                   + "expression; they are not measures of felt emotion.")
         }
         for f in failures { FileHandle.standardError.write(Data("error: \(f.error)\n".utf8)) }
         if !failures.isEmpty {
-            FileHandle.standardError.write(Data("\(failures.count) of \(failures.count + analyses.count) inputs failed.\n".utf8))
+            FileHandle.standardError.write(Data("\(failures.count) of \(failures.count + analysed) inputs failed.\n".utf8))
             throw ExitCode(1)
         }
     }
@@ -109,7 +106,7 @@ enum InputFiles {
             if isDir.boolValue {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
                 let images = names.filter { !$0.hasPrefix(".") }
-                    .filter { ImageDecoder.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+                    .filter { imageFileExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
                     .sorted()
                 if images.isEmpty {
                     failures.append(.init(source: input, error: "\(AnalysisError.noImagesInDirectory(path: input))"))

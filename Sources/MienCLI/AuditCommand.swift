@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienCore
-import MienStore
 
 /// `mien audit`: check and export the tamper-evident audit log.
 struct AuditCommand: ParsableCommand {

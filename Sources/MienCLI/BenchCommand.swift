@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienCore
-import MienVision
-import MienVoice
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,7 +44,7 @@ struct BenchCommand: ParsableCommand {
     var audio: String?
 
     func run() throws {
-        VisionThreads.set(threads)
+        ComputeThreads.set(threads)
         if let video {
             try benchVideo(URL(fileURLWithPath: video))
             return
@@ -124,8 +121,7 @@ struct BenchCommand: ParsableCommand {
                                     home: FileManager.default.temporaryDirectory.appendingPathComponent("mien-bench"))
         let analyzer = try VideoAnalyzer(options: options, governance: governance)
         let s = try VideoBenchmark.speed(file: url, analyzer: analyzer, maxFrames: frames)
-        let acc = accuracy ? try VideoBenchmark.trackingAccuracy(file: url, options: options, governance: governance,
-                                                                  maxFrames: frames) : nil
+        let acc = accuracy ? try VideoBenchmark.trackingAccuracy(file: url, analyzer: analyzer, maxFrames: frames) : nil
         if json {
             struct Out: Encodable { var speed: VideoBenchmark.Speed; var threads: Int; var accuracy: VideoBenchmark.TrackingAccuracy? }
             let e = JSONEncoder()

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienCore
 
 /// Developer tool: re-measures the FER2013 alignment template (docs/MEASURES.md). Hidden from the main help.
 struct CalibrateTemplateCommand: ParsableCommand {

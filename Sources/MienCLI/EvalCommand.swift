@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienCore
-import MienVision
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,7 +47,7 @@ struct EvalCommand: ParsableCommand {
         if let confusionPng {
             try FileManager.default.createDirectory(atPath: confusionPng, withIntermediateDirectories: true)
             for r in reports {
-                let image = try ConfusionChart.render(classes: r.classes, confusion: r.confusion,
+                let image = try Picture.confusionChart(classes: r.classes, confusion: r.confusion,
                                                       title: "\(r.head) head, \(split), \(r.labels)")
                 try image.write(to: URL(fileURLWithPath: confusionPng).appendingPathComponent("confusion_\(r.head)_\(split).png"))
             }

@@ -2,9 +2,6 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Mien
-import MienCore
-import MienReport
-import MienVision
 
 struct LiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,7 +51,7 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
-        VisionThreads.set(threads)
+        ComputeThreads.set(threads)
         var options = VideoOptions()
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         options.detectEvery = detectEvery
@@ -74,7 +71,7 @@ struct LiveCommand: ParsableCommand {
         let result: VideoAnalyzer.Run
         do {
             result = try analyzer.analyze(VideoInput.parse(source), shouldStop: interrupted.isSet) { frame, image in
-                try outputs.write(frame, image: image)
+                try outputs.write(frame, picture: image)
                 if jsonl == nil {
                     FileHandle.standardOutput.write(try encoder.encode(frame) + Data("\n".utf8))
                 }
@@ -97,6 +94,7 @@ struct LiveCommand: ParsableCommand {
 
 /// Ctrl-C (SIGINT) and SIGTERM end a live run cleanly instead of killing it mid-write.
 final class Interruption: @unchecked Sendable {
+    // Safe to share: `set` is read and written only under `lock`; `sources` is written in `init` only.
     private let lock = NSLock()
     private var set = false
     private var sources: [DispatchSourceSignal] = []

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Mien
 
 /// `mien`: the command-line front end. Each subcommand lives in its own file and only parses, calls the library
 /// and formats; no analysis happens here.
@@ -29,6 +30,10 @@ struct MienCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let worded as any RemedyWorded {
+            // The library's errors name their remedies in library terms; here they are the command's flags.
+            FileHandle.standardError.write(Data(("Error: " + worded.message(.commandLine) + "\n").utf8))
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
@@ -37,5 +42,13 @@ struct MienCommand: AsyncParsableCommand {
             }
             exit(withError: error)
         }
+    }
+}
+
+/// The command line's words for the remedies errors suggest (its flags), for every error it prints.
+enum CommandLineWords {
+    static func describe(_ error: any Error) -> String {
+        if let worded = error as? any RemedyWorded { return worded.message(.commandLine) }
+        return "\(error)"
     }
 }

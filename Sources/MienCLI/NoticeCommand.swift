@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienCore
 
 /// `mien notice`: the plain-language notice to show the people who are analysed (EU AI Act art. 50(3)).
 struct NoticeCommand: ParsableCommand {

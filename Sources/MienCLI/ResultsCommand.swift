@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienStore
 
 /// `mien results`: the results kept under retention, and their deletion on request.
 struct ResultsCommand: ParsableCommand {

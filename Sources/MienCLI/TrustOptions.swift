@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienCore
 
 /// The options every analysing command shares: why it runs, who runs it, and what may be produced.
 struct TrustOptions: ParsableArguments {

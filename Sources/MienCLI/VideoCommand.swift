@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienCore
-import MienReport
-import MienVision
 
 struct VideoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,8 +75,8 @@ struct VideoCommand: ParsableCommand {
     }
 
     func run() throws {
-        VisionThreads.set(threads)
-        try VideoSource.checkFile(URL(fileURLWithPath: input))  // before loading ~200 MB of models
+        ComputeThreads.set(threads)
+        try VideoAnalyzer.checkFile(URL(fileURLWithPath: input))  // before loading ~200 MB of models
         var options = VideoOptions()
         options.analysis.detector = AnalysisOptions.Detector(rawValue: detector) ?? .blaze
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)
@@ -99,15 +96,14 @@ struct VideoCommand: ParsableCommand {
         request.report = report.map { URL(fileURLWithPath: $0) }
         request.operatorName = operatorName
         let url = URL(fileURLWithPath: input)
-        if audio && report != nil { request.voice = VideoSoundtrack.timeline(for: url, governance: analyzer.governance, decision: analyzer.decision) }
+        if audio && report != nil { request.voice = VideoSoundtrack.timeline(for: url, video: analyzer) }
 
         let progress = ProgressLine(enabled: !quiet)
         var outputs: VideoOutputs?
-        let result = try analyzer.analyze(.file(url), onProgress: progress.show) { frame, image in
-            if outputs == nil {
-                outputs = try VideoOutputs(request, analyzer: analyzer, fps: analyzer.analysedFPS)
-            }
-            try outputs?.write(frame, image: image)
+        let result = try analyzer.analyze(.file(url), onOpen: { source in
+            outputs = try VideoOutputs(request, analyzer: analyzer, fps: source.analysedFPS)
+        }, onProgress: progress.show) { frame, picture in
+            try outputs?.write(frame, picture: picture)
         }
         progress.clear()
         let s = result.summary
@@ -138,6 +134,8 @@ struct VideoCommand: ParsableCommand {
 
 /// A one-line progress display on a terminal (frames, frames/s, ETA), or a plain line every 5 s otherwise.
 final class ProgressLine: @unchecked Sendable {
+    // Safe to share: `calls` is touched only by the progress callback, which the analyser calls from the one
+    // thread that runs the video.
     let enabled: Bool
     let terminal = isatty(2) == 1
     private var calls = 0

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienCore
-import MienVoice
 
 /// `mien voice FILE`: prosody per speech segment and, where the purpose allows, calibrated vocal-expression estimates.
 struct VoiceCommand: ParsableCommand {

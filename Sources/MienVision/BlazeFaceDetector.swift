@@ -8,7 +8,7 @@ import MienCore
 /// by `BlazeFaceDecoder`, and the boxes are mapped back to image pixels. BlazeFace's box runs from the brows to
 /// the chin; dlib's landmark predictor was trained on its HOG detector's slightly different box, so boxes are
 /// re-framed (`landmarkFraming`) before landmarks — measured on the samples against dlib's own boxes.
-public final class BlazeFaceDetector: FaceDetecting, @unchecked Sendable {
+public final class BlazeFaceDetector: FaceDetecting, Sendable {
     public enum Variant: String, Sendable {
         case shortRange = "short", fullRange = "full"
     }
@@ -16,7 +16,7 @@ public final class BlazeFaceDetector: FaceDetecting, @unchecked Sendable {
     public let variant: Variant
     private let decoder: BlazeFaceDecoder
     private let network: OnnxNetwork
-    public var minScore: Double
+    public let minScore: Double
 
     public var name: String { "blazeface-\(variant.rawValue)" }
 

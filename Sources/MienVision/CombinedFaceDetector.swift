@@ -5,7 +5,7 @@ import MienCore
 /// BlazeFace comes in two ranges: the full-range model finds small, distant faces (all 5 in the group sample) but
 /// misses a large close-up (the Santa sample); the short-range model is the reverse. Together they find all 8
 /// sample faces for ~12 ms on one core (README, "Face detection").
-public final class CombinedFaceDetector: FaceDetecting, @unchecked Sendable {
+public final class CombinedFaceDetector: FaceDetecting, Sendable {
     public let detectors: [any FaceDetecting]
     public let overlap: Double
 

@@ -4,6 +4,8 @@ import MienCore
 
 /// dlib's 68-point shape predictor (Kazemi & Sullivan 2014), from Debian's libdlib-data.
 public final class DlibLandmarker: LandmarkLocating, @unchecked Sendable {
+    // Safe to share: the handle is read-only after loading; the bridge's fit is a const function with all scratch
+    // space on its own stack (landmarks.cpp, `packed_predictor::fit`; dlib's `shape_predictor::operator()` is const).
     private let handle: OpaquePointer
     public static let debianPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 
@@ -33,7 +35,9 @@ public final class DlibLandmarker: LandmarkLocating, @unchecked Sendable {
     /// A hash of the packed model as loaded (0 for `dlibReference`): equal for the same file read either way.
     public var fingerprint: UInt64 { mien_landmarker_fingerprint(handle) }
 
-    public func locate(in image: Image, box: FaceBox) throws -> Landmarks68 {
+    public var layout: LandmarkLayout { .ibug68 }
+
+    public func locate(in image: Image, box: FaceBox) throws -> FaceLandmarks {
         var xy = [Float](repeating: 0, count: 136)
         var err = newError()
         let b = mien_box(x: Float(box.rect.x), y: Float(box.rect.y), width: Float(box.rect.width),
@@ -42,7 +46,7 @@ public final class DlibLandmarker: LandmarkLocating, @unchecked Sendable {
             throw bridgeFailure(err, stage: "landmarks")
         }
         let points = (0..<68).map { Point2(Double(xy[2 * $0]), Double(xy[2 * $0 + 1])) }
-        guard let landmarks = Landmarks68(points: points) else { throw AnalysisError.backend(stage: "landmarks", reason: "wrong point count") }
+        guard let landmarks = FaceLandmarks(layout: .ibug68, points: points) else { throw AnalysisError.backend(stage: "landmarks", reason: "wrong point count") }
         return landmarks
     }
 }

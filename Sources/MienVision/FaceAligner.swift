@@ -7,7 +7,7 @@ public struct FaceAligner: Sendable {
 
     public init(template: AlignmentTemplate = .ferFraming) { self.template = template }
 
-    public func align(_ image: Image, landmarks: Landmarks68) throws -> AlignedFace {
+    public func align(_ image: Image, landmarks: FaceLandmarks) throws -> AlignedFace {
         guard let t = template.transform(for: landmarks) else {
             throw AnalysisError.backend(stage: "alignment", reason: "degenerate landmarks")
         }
@@ -48,7 +48,7 @@ extension FaceAligner {
     public func upscaled(_ image: Image, factor: Double) throws -> Image {
         let side = Int((Double(max(image.width, image.height)) * factor).rounded())
         let t = SimilarityTransform(scale: factor, rotation: 0, tx: 0.5 * (factor - 1), ty: 0.5 * (factor - 1))
-        let crop = try FaceAligner(template: AlignmentTemplate(anchors: [:], size: side, channels: 3))
+        let crop = try FaceAligner(template: AlignmentTemplate(anchors: [], size: side, channels: 3))
             .warp(image, transform: t, method: "scaled")
         return try Image(pixels: crop.pixels, width: side, height: side, channels: 3)
     }

@@ -4,12 +4,15 @@ import MienCore
 /// dlib's HOG + linear-SVM frontal face detector (Dalal & Triggs 2005; dlib's 2014 model). Finds frontal and
 /// mildly turned faces of about 80 px and up (40 px with one up-sampling, at ~4× the cost).
 public final class HOGFaceDetector: FaceDetecting, @unchecked Sendable {
+    // Sendable so that an engine can hand it from thread to thread; dlib's scanner keeps scratch buffers, so one
+    // instance serves one call at a time (the engine's `InstancePool` ensures it).
     private let handle: OpaquePointer
     public let upsample: Int
     /// SVM margin below which boxes are dropped (dlib's default 0).
-    public var minScore: Double = 0
+    public let minScore: Double
 
-    public init(upsample: Int = 0) throws {
+    public init(upsample: Int = 0, minScore: Double = 0) throws {
+        self.minScore = minScore
         var err = newError()
         guard let h = mien_hog_detector_create(&err) else { throw bridgeFailure(err, stage: "HOG detector") }
         handle = h
@@ -34,11 +37,14 @@ public final class HOGFaceDetector: FaceDetecting, @unchecked Sendable {
 
 /// OpenCV's Viola–Jones cascades (Haar or LBP) from Debian's opencv-data, kept for comparison benchmarks.
 public final class CascadeFaceDetector: FaceDetecting, @unchecked Sendable {
+    // Sendable so that an engine can hand it from thread to thread; OpenCV's cascade keeps per-call state, so one
+    // instance serves one call at a time (the engine's `InstancePool` ensures it).
     private let handle: OpaquePointer
     public let name: String
-    public var minSize = 30
+    public let minSize: Int
 
-    public init(path: String, name: String) throws {
+    public init(path: String, name: String, minSize: Int = 30) throws {
+        self.minSize = minSize
         var err = newError()
         guard let h = mien_cascade_load(path, &err) else {
             throw AnalysisError.modelMissing(path: path, hint: "Install Debian's opencv-data package.")

@@ -5,11 +5,12 @@ import MienCore
 ///
 /// All faces of an image go through one batched forward pass; with flip averaging the mirrored crops join the
 /// same batch and the logits of each pair are averaged before temperature scaling.
-public final class OnnxExpressionClassifier: ExpressionClassifying, @unchecked Sendable {
+public final class OnnxExpressionClassifier: ExpressionClassifying, Sendable {
     public let spec: ExpressionModelSpec
     public let head: ExpressionModelSpec.Head
     public let headName: String
-    public var flipAverage: Bool
+    /// This instance's default for `classify(_:flipAverage:)` with nil (the model JSON's choice unless overridden).
+    public let flipAverage: Bool
     private let network: OnnxNetwork
 
     public var template: AlignmentTemplate { AlignmentTemplate.ferFraming.with(size: spec.frame.size, channels: 1) }
@@ -55,9 +56,10 @@ public final class OnnxExpressionClassifier: ExpressionClassifying, @unchecked S
     /// Temperature and abstention threshold for the current flip setting.
     public var calibration: ExpressionModelSpec.Head.Calibration { head.calibration(flipAveraged: flipAverage) }
 
-    public func classify(_ faces: [AlignedFace]) throws -> [ExpressionEstimate] {
-        let c = calibration
-        return try logits(for: faces).map {
+    public func classify(_ faces: [AlignedFace], flipAverage: Bool? = nil) throws -> [ExpressionEstimate] {
+        let flip = flipAverage ?? self.flipAverage
+        let c = head.calibration(flipAveraged: flip)
+        return try logits(for: faces, flip: flip).map {
             ExpressionEstimate(classes: head.classes, probabilities: Calibration.softmax($0, temperature: c.temperature),
                                threshold: c.abstainThreshold, model: modelVersion)
         }

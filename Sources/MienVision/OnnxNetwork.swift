@@ -5,6 +5,7 @@ import MienCore
 /// An ONNX network run by OpenCV's dnn module. Not thread-safe: OpenCV's Net keeps per-forward state, so each
 /// thread or task uses its own instance (they are small) or serialises calls.
 public final class OnnxNetwork: @unchecked Sendable {
+    // Safe to share: every forward pass runs under `lock`; the handle is not touched elsewhere after loading.
     private let handle: OpaquePointer
     public let path: String
     private let lock = NSLock()

@@ -6,18 +6,21 @@ import MienCore
 public struct PoseEstimator: Sendable {
     public init() {}
 
-    public func estimate(_ landmarks: Landmarks68, imageWidth: Int, imageHeight: Int) throws -> HeadPose {
-        let indices = GenericFace3D.landmarkIndices
+    public func estimate(_ landmarks: FaceLandmarks, imageWidth: Int, imageHeight: Int) throws -> HeadPose {
+        let names = GenericFace3D.landmarkPoints
         var image = [Float](), model = [Float]()
-        for (k, i) in indices.enumerated() {
-            image += [Float(landmarks[i].x), Float(landmarks[i].y)]
+        for (k, name) in names.enumerated() {
+            guard let point = landmarks.point(name) else {
+                throw AnalysisError.backend(stage: "head pose", reason: "the \(landmarks.layout.rawValue) layout has no \(name.rawValue) point")
+            }
+            image += [Float(point.x), Float(point.y)]
             let p = GenericFace3D.points[k]
             model += [Float(p.0), Float(p.1), Float(p.2)]
         }
         var rotation = [Double](repeating: 0, count: 9)
         var translation = [Double](repeating: 0, count: 3)
         var err = newError()
-        let ok = mien_solve_pnp(image, model, Int32(indices.count), Double(imageWidth), Double(imageWidth) / 2,
+        let ok = mien_solve_pnp(image, model, Int32(names.count), Double(imageWidth), Double(imageWidth) / 2,
                                 Double(imageHeight) / 2, &rotation, &translation, &err)
         guard ok == 1 else { throw bridgeFailure(err, stage: "head pose") }
         return HeadPose(rotation: rotation)

@@ -7,14 +7,17 @@ public protocol FaceDetecting: Sendable {
     func detect(in image: Image) throws -> [FaceBox]
 }
 
-/// Places the 68 iBUG landmarks inside a face box.
+/// Places landmarks inside a face box, in the layout it names (dlib: iBUG-68). Implementations must allow
+/// calls from several threads at once (the engine shares one landmark model).
 public protocol LandmarkLocating: Sendable {
-    func locate(in image: Image, box: FaceBox) throws -> Landmarks68
+    var layout: LandmarkLayout { get }
+    func locate(in image: Image, box: FaceBox) throws -> FaceLandmarks
 }
 
-/// Classifies aligned faces; all faces of an image go through in one batch.
+/// Classifies aligned faces; all faces of an image go through in one batch. `flipAverage` nil takes the model's
+/// own default (its JSON says whether it was calibrated flip-averaged).
 public protocol ExpressionClassifying: Sendable {
     var template: AlignmentTemplate { get }
     var modelVersion: String { get }
-    func classify(_ faces: [AlignedFace]) throws -> [ExpressionEstimate]
+    func classify(_ faces: [AlignedFace], flipAverage: Bool?) throws -> [ExpressionEstimate]
 }

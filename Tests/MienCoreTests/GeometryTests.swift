@@ -29,9 +29,9 @@ final class GeometryTests: XCTestCase {
             let y: Double = Double(i / 17) * 10 + Double(i % 5)
             return Point2(x, y)
         }
-        let l1 = try XCTUnwrap(Landmarks68(points: base))
+        let l1 = try XCTUnwrap(FaceLandmarks(points: base))
         let t = SimilarityTransform(scale: 3, rotation: 20 * .pi / 180, tx: 40, ty: 9)
-        let l2 = try XCTUnwrap(Landmarks68(points: base.map(t.apply)))
+        let l2 = try XCTUnwrap(FaceLandmarks(points: base.map(t.apply)))
         let m1 = try XCTUnwrap(MovementMeasures(landmarks: l1)), m2 = try XCTUnwrap(MovementMeasures(landmarks: l2))
         for (a, b) in zip(m1.named, m2.named) { XCTAssertEqual(a.1, b.1, accuracy: 1e-9, a.0) }
     }

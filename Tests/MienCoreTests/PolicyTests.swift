@@ -69,7 +69,8 @@ final class PolicyTests: XCTestCase {
 
     func testWorkplaceRefusalCitesArticle5AndOffersMeasuresOnly() throws {
         for purpose in [Purpose.workplace, .education] {
-            let message = try refusal(purpose, [.measures, .expressions], override: nil).description
+            // The command line's words; the library's own and an API's name the same remedies (test below).
+            let message = try refusal(purpose, [.measures, .expressions], override: nil).message(.commandLine)
             XCTAssertTrue(message.contains("EU AI Act art. 5(1)(f)"), message)
             XCTAssertTrue(message.contains("'\(purpose.rawValue)'"), message)
             XCTAssertTrue(message.contains("Measures-only analysis remains available"), message)
@@ -80,13 +81,30 @@ final class PolicyTests: XCTestCase {
     }
 
     func testLawEnforcementRefusalCitesAnnexIIIAndExplainsOverride() throws {
-        let police = try refusal(.lawEnforcement, [.expressions], override: nil).description
+        let police = try refusal(.lawEnforcement, [.expressions], override: nil).message(.commandLine)
         XCTAssertTrue(police.contains("Annex III points 1(c) and 6(b)"), police)
         XCTAssertTrue(police.contains("--operator-override"), police)
         XCTAssertTrue(police.contains("stored in the audit log"), police)
         XCTAssertTrue(police.contains("Measures-only analysis remains available"), police)
         let border = try refusal(.borderControl, [.expressions], override: nil).description
         XCTAssertTrue(border.contains("Annex III points 1(c) and 7(a)"), border)
+    }
+
+    func testLibraryWordingNamesNoCommandLineFlag() throws {
+        for (purpose, requested) in [(Purpose.workplace, Set<OutputKind>([.measures, .expressions])),
+                                     (.lawEnforcement, [.expressions])] {
+            let library = try refusal(purpose, requested, override: nil).description
+            XCTAssertFalse(library.contains("--"), library)
+            XCTAssertTrue(library.contains("Measures-only analysis remains available (request only .measures"), library)
+            let api = RemedyWording(measuresOnly: "measures_only=true", operatorOverride: "an operator key",
+                                    declarePurpose: "a key with purpose {purpose}", pixelLimit: "max_pixels")
+            let worded = try refusal(purpose, requested, override: nil).message(api)
+            XCTAssertTrue(worded.contains("measures_only=true"), worded)
+            XCTAssertFalse(worded.contains("--"), worded)
+        }
+        let tooBig = AnalysisError.tooManyPixels(source: "x.jpg", width: 10_000, height: 10_000, limit: 50_000_000)
+        XCTAssertTrue(tooBig.message(.commandLine).contains("--max-megapixels"))
+        XCTAssertFalse(tooBig.description.contains("--"), tooBig.description)
     }
 
     func testOverrideIsIgnoredWhereNotNeeded() throws {

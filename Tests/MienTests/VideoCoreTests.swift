@@ -4,7 +4,7 @@ import XCTest
 
 /// The temporal pieces on synthetic input: tracker ids, smoothing, baseline, nods.
 final class VideoCoreTests: XCTestCase {
-    private func face(at x: Double, _ y: Double, iod: Double = 40) -> Landmarks68 {
+    private func face(at x: Double, _ y: Double, iod: Double = 40) -> FaceLandmarks {
         // A rough frontal face: every point offset from (x, y), scaled so the eye centres are `iod` apart.
         let s = iod / 40
         let pts = (0..<68).map { i -> Point2 in
@@ -15,7 +15,7 @@ final class VideoCoreTests: XCTestCase {
             default: return Point2(x + Double(i % 17 - 8) * 5 * s, y + Double(i / 17) * 10 * s)
             }
         }
-        return Landmarks68(points: pts)!
+        return FaceLandmarks(points: pts)!
     }
 
     func testTrackerKeepsIdsThroughMovementShortMissesAndCrossingBoxes() {

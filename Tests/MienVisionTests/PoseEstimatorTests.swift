@@ -6,7 +6,7 @@ import XCTest
 /// Head pose on synthetic projections of the generic face, where the true angles are known.
 final class PoseEstimatorTests: XCTestCase {
     /// Projects `GenericFace3D` rotated by yaw (about y), pitch (about x), roll (about z) into a 640×480 camera.
-    private func landmarks(yaw: Double, pitch: Double, roll: Double) -> Landmarks68 {
+    private func landmarks(yaw: Double, pitch: Double, roll: Double) -> FaceLandmarks {
         let (y, p, r) = (yaw * .pi / 180, pitch * .pi / 180, roll * .pi / 180)
         func rot(_ v: (Double, Double, Double)) -> (Double, Double, Double) {
             // x-rotation (pitch: chin up is positive: the chin (y down) moves toward the camera … see HeadPose)
@@ -17,12 +17,13 @@ final class PoseEstimatorTests: XCTestCase {
             return (x1, y1, z1)
         }
         var points = [Point2](repeating: Point2(320, 240), count: 68)
-        for (k, i) in GenericFace3D.landmarkIndices.enumerated() {
+        for (k, name) in GenericFace3D.landmarkPoints.enumerated() {
+            let i = LandmarkLayout.ibug68.index(of: name)!
             let (x, yy, z) = rot(GenericFace3D.points[k])
             let depth = 600 + z
             points[i] = Point2(320 + 640 * x / depth, 240 + 640 * yy / depth)
         }
-        return Landmarks68(points: points)!
+        return FaceLandmarks(points: points)!
     }
 
     func testFrontalIsZero() throws {

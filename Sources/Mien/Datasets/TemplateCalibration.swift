@@ -27,18 +27,18 @@ public enum TemplateCalibration {
         for r in rows {
             let gray = Array(data.image(at: r))
             let small = try Image(pixels: gray, width: 48, height: 48, channels: 1)
-            let aligner = FaceAligner(template: AlignmentTemplate(anchors: [:], size: 192, channels: 3))
+            let aligner = FaceAligner(template: AlignmentTemplate(anchors: [], size: 192, channels: 3))
             let big = try aligner.upscaled(small, factor: up)
             let boxes = try detector.detect(in: big)
             guard boxes.count == 1 else { continue }
             let l = try landmarker.locate(in: big, box: boxes[0])
-            for i in 0..<68 { sums[i] = sums[i] + l[i] * (1 / (up * 48)) }
+            for (i, p) in l.points.enumerated() { sums[i] = sums[i] + p * (1 / (up * 48)) }
             if let m = MovementMeasures(landmarks: l) {
                 // Recover the raw brow height and gap from the measure's definition.
                 browHeights += MovementMeasures.neutralBrowHeight + MovementMeasures.neutralInnerBrowGap
                     - m.browLowering
                 let iod = l.interOcularDistance
-                browGaps += l[21].distance(to: l[22]) / iod
+                browGaps += l[.browRightInner].distance(to: l[.browLeftInner]) / iod
             }
             used += 1
         }

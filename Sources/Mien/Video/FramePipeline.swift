@@ -6,6 +6,10 @@ import MienVision
 /// batched classification, and the temporal state of each track.
 struct FramePipeline {
     let analyzer: VideoAnalyzer
+    /// The engine instances lent to this run: the detector serves one thread at a time (this one, or the
+    /// discovery job while this one follows faces); the classifier runs on the classification thread only.
+    let detector: any FaceDetecting
+    let classifier: (any ExpressionClassifying)?
     let width: Int
     let height: Int
     let batchFrames: Int
@@ -44,8 +48,11 @@ struct FramePipeline {
         var ended: [Int]
     }
 
-    init(analyzer: VideoAnalyzer, width: Int, height: Int, batchFrames: Int) {
+    init(analyzer: VideoAnalyzer, detector: any FaceDetecting, classifier: (any ExpressionClassifying)?,
+         width: Int, height: Int, batchFrames: Int) {
         self.analyzer = analyzer
+        self.detector = detector
+        self.classifier = classifier
         self.width = width
         self.height = height
         self.batchFrames = batchFrames
@@ -56,7 +63,7 @@ struct FramePipeline {
         clock.totals.mapValues { Double($0) / 1e6 / Double(max(framesOut, 1)) }
     }
 
-    mutating func push(_ frame: VideoFrame, emit: (VideoFrameResult, Image?) throws -> Void) throws {
+    mutating func push(_ frame: VideoFrame, emit: (VideoFrameResult, Picture?) throws -> Void) throws {
         let image = frame.image
         let k = max(1, analyzer.options.detectEvery)
         let due = framesIn % k == 0
@@ -69,14 +76,14 @@ struct FramePipeline {
         let detect = detectNext || (due && (!following || k == 1))
         detectNext = false
 
-        var observations: [(rect: Rect, landmarks: Landmarks68, score: Double, detected: Bool)] = []
+        var observations: [(rect: Rect, landmarks: FaceLandmarks, score: Double, detected: Bool)] = []
         if detect {
             _ = try? discovery?.wait()   // the detector serves one thread at a time
             discovery = nil
-            let boxes = try clock.time("detect") { try analyzer.detector.detect(in: image) }
+            let boxes = try clock.time("detect") { try detector.detect(in: image) }
             try clock.time("landmarks") {
                 for box in boxes {
-                    let l = try analyzer.landmarker.locate(in: image, box: box)
+                    let l = try analyzer.faces.landmarks(in: image, box: box)
                     observations.append((l.followingBox, l, box.score, true))
                 }
             }
@@ -85,7 +92,7 @@ struct FramePipeline {
                 for track in tracker.followed(at: last) {
                     guard let previousLandmarks = track.landmarks else { continue }
                     let predicted = previousLandmarks.followingBox
-                    let l = try analyzer.landmarker.locate(in: image, box: FaceBox(rect: predicted, score: 1))
+                    let l = try analyzer.faces.landmarks(in: image, box: FaceBox(rect: predicted, score: 1))
                     // A face that left, turned away or was covered drags the fit off the predicted box: hand the
                     // track back to the detector on the next frame instead of following noise.
                     let box = l.followingBox
@@ -104,17 +111,17 @@ struct FramePipeline {
                 clock.add("detect", nanoseconds: job.nanoseconds)
                 try clock.time("landmarks") {
                     for box in boxes where !observations.contains(where: { $0.rect.iou(box.rect) > 0.3 }) {
-                        let l = try analyzer.landmarker.locate(in: image, box: box)
+                        let l = try analyzer.faces.landmarks(in: image, box: box)
                         observations.append((l.followingBox, l, box.score, true))
                     }
                 }
             }
             if due, discovery == nil, !detectNext {
-                discovery = DetectionJob(detector: analyzer.detector, image: image, frame: framesIn)
+                discovery = DetectionJob(detector: detector, image: image, frame: framesIn)
             }
         }
         // Two observations of one face (a followed track and a new detection) keep the first.
-        var kept: [(rect: Rect, landmarks: Landmarks68, score: Double, detected: Bool)] = []
+        var kept: [(rect: Rect, landmarks: FaceLandmarks, score: Double, detected: Bool)] = []
         for o in observations where !kept.contains(where: { $0.rect.iou(o.rect) > 0.5 }) { kept.append(o) }
 
         let (ids, ended) = tracker.update(kept.map { Tracker.Observation(rect: $0.rect, landmarks: $0.landmarks) },
@@ -122,9 +129,11 @@ struct FramePipeline {
         var faces: [TrackedFace] = []
         var crops: [AlignedFace] = []
         for (o, id) in zip(kept, ids) {
-            var face = FaceAnalysis(box: o.rect, score: o.score, landmarks: o.landmarks)
             if o.detected { lastScore[id] = o.score }
-            clock.time("measures") { analyzer.poseAndMeasures(&face, width: width, height: height) }
+            let face = clock.time("measures") {
+                analyzer.faces.describe(box: o.rect, score: o.score, landmarks: o.landmarks, imageWidth: width,
+                                        imageHeight: height)
+            }
             var tracked = TrackedFace(track: id, detected: o.detected, face: face)
             if analyzer.options.bodyMotion, let previous {
                 tracked.bodyMotion = clock.time("motion") {
@@ -132,8 +141,8 @@ struct FramePipeline {
                                            seconds: frame.time - previous.time)
                 }
             }
-            if analyzer.classifier != nil {
-                let c = try clock.time("align") { try analyzer.crop(image, face: face) }
+            if classifier != nil {
+                let c = try clock.time("align") { try analyzer.faces.crop(image, face: face) }
                 crops.append(c)
                 tracked.face.alignment = c.method
             }
@@ -152,23 +161,24 @@ struct FramePipeline {
 
     /// Hands the pending frames to the classification thread and emits the batch before them. Classification of
     /// one batch thus overlaps detection and landmarks of the next (the two busiest stages, on the two cores).
-    private mutating func submit(emit: (VideoFrameResult, Image?) throws -> Void) throws {
+    private mutating func submit(emit: (VideoFrameResult, Picture?) throws -> Void) throws {
         try drain(emit: emit)
         guard !pending.isEmpty else { return }
-        inFlight = (pending, ClassificationJob(classifier: analyzer.classifier, crops: pending.flatMap(\.crops)))
+        inFlight = (pending, ClassificationJob(classifier: classifier, crops: pending.flatMap(\.crops),
+                                                flipAverage: analyzer.options.analysis.flipAverage))
         pending = []
         // Live inputs (one-frame batches) emit at once: latency matters more there than overlap.
         if batchFrames == 1 { try drain(emit: emit) }
     }
 
     /// Classifies and emits everything still held (end of the video).
-    mutating func flush(emit: (VideoFrameResult, Image?) throws -> Void) throws {
+    mutating func flush(emit: (VideoFrameResult, Picture?) throws -> Void) throws {
         try submit(emit: emit)
         try drain(emit: emit)
     }
 
     /// Waits for the batch in flight and emits its frames in order.
-    private mutating func drain(emit: (VideoFrameResult, Image?) throws -> Void) throws {
+    private mutating func drain(emit: (VideoFrameResult, Picture?) throws -> Void) throws {
         guard let (batch, job) = inFlight else { return }
         inFlight = nil
         let estimates = try clock.time("classify-wait") { try job.wait() }
@@ -188,7 +198,7 @@ struct FramePipeline {
                 for id in item.ended { result.events += end(id) }
             }
             events += result.events
-            try clock.time("output") { try emit(result, item.image) }
+            try clock.time("output") { try emit(result, item.image.map(Picture.init)) }
             framesOut += 1
         }
     }
@@ -199,10 +209,9 @@ struct FramePipeline {
             smoother: ExpressionSmoother(tau: analyzer.options.smoothingSeconds),
             head: HeadMotionAnalyzer(track: face.track), builder: TrackSummaryBuilder(track: face.track, time: time))
         if let e = face.face.expression {
-            // Smooth the probabilities, then gate both views by head pose as stills are (AnalysisOptions).
-            let limit = analyzer.options.analysis.maxHeadRotationForExpression
-            face.smoothed = state.smoother.update(e, at: time).gated(by: face.face.pose, limit: limit)
-            face.face.expression = e.gated(by: face.face.pose, limit: limit)
+            // Smooth the probabilities, then gate both views by head pose as stills are (FacePipeline).
+            face.smoothed = analyzer.faces.gated(state.smoother.update(e, at: time), pose: face.face.pose)
+            face.face.expression = analyzer.faces.gated(e, pose: face.face.pose)
         }
         if let m = face.face.measures {
             let neutral = face.smoothed?.label == "neutral"
@@ -244,7 +253,7 @@ struct FramePipeline {
 }
 
 /// Wall time per pipeline stage, summed over a run (a class so that timing a block never conflicts with the
-/// block's own changes to the pipeline).
+/// block's own changes to the pipeline). Used by the pipeline's own thread only.
 final class StageClock {
     private(set) var totals: [String: UInt64] = [:]
 
@@ -259,6 +268,8 @@ final class StageClock {
 
 /// One periodic detection run on a worker thread while the pipeline follows the faces it already has.
 final class DetectionJob: @unchecked Sendable {
+    // Safe to share: the worker writes `result`, `nanoseconds` and `finished` under `lock`; readers take the lock
+    // (`isDone`, `wait`) and read `nanoseconds` only after `wait` returned.
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var finished = false
@@ -292,18 +303,20 @@ final class DetectionJob: @unchecked Sendable {
 
 /// One batch of aligned faces classified on a worker thread (the expression network is used by this thread only).
 final class ClassificationJob: @unchecked Sendable {
+    // Safe to share: the worker writes `result` and `nanoseconds` before signalling `done`; the pipeline reads
+    // them only after `wait` (a semaphore orders the writes before the reads).
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<[ExpressionEstimate], Error> = .success([])
     private(set) var nanoseconds: UInt64 = 0
 
-    init(classifier: (any ExpressionClassifying)?, crops: [AlignedFace]) {
+    init(classifier: (any ExpressionClassifying)?, crops: [AlignedFace], flipAverage: Bool?) {
         guard let classifier, !crops.isEmpty else {
             done.signal()
             return
         }
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             let start = DispatchTime.now().uptimeNanoseconds
-            result = Result { try classifier.classify(crops) }
+            result = Result { try classifier.classify(crops, flipAverage: flipAverage) }
             nanoseconds = DispatchTime.now().uptimeNanoseconds - start
             done.signal()
         }

@@ -61,13 +61,16 @@ public enum VideoBenchmark {
         public var fpsFollowing: Double
     }
 
-    public static func trackingAccuracy(file: URL, options: VideoOptions, governance: Governance,
+    /// Runs `analyzer`'s engine and session twice over `file`: detecting on every frame, and following faces with
+    /// its `detectEvery`.
+    public static func trackingAccuracy(file: URL, analyzer reference: VideoAnalyzer,
                                         maxFrames: Int? = nil) throws -> TrackingAccuracy {
+        let options = reference.options
         func collect(_ k: Int) throws -> ([Int: TrackedFace], VideoSummary) {
             var o = options
             o.detectEvery = k
             o.thumbnails = false
-            let analyzer = try VideoAnalyzer(options: o, governance: governance)
+            let analyzer = try VideoAnalyzer(engine: reference.engine, session: reference.session, options: o)
             var faces: [Int: TrackedFace] = [:]
             var count = 0
             let run = try analyzer.analyze(.file(file), shouldStop: { maxFrames.map { count >= $0 } ?? false }) { f, _ in

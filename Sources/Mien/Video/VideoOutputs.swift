@@ -9,6 +9,7 @@ import MienVision
 /// with every frame so far; the annotated video is finalised and the HTML report written (complete, closed) in
 /// `finish`, which callers run on every path, errors included.
 public final class VideoOutputs {
+    // Not Sendable: one run's writers, fed from the thread that runs `VideoAnalyzer.analyze`.
     public struct Request: Sendable {
         public var jsonl: URL?
         public var csv: URL?
@@ -34,8 +35,7 @@ public final class VideoOutputs {
         self.request = request
         self.analyzer = analyzer
         self.fps = fps
-        let classes = analyzer.producesExpressions
-            ? (analyzer.stills.classifier as? OnnxExpressionClassifier)?.head.classes : nil
+        let classes = analyzer.expressionClasses
         do {
             jsonl = try request.jsonl.map { try VideoJSONLWriter(url: $0) }
             csv = try request.csv.map { try VideoCSVWriter(url: $0, expressionClasses: classes) }
@@ -45,7 +45,8 @@ public final class VideoOutputs {
         }
     }
 
-    public func write(_ frame: VideoFrameResult, image: Image?) throws {
+    public func write(_ frame: VideoFrameResult, picture: Picture?) throws {
+        let image = picture?.image
         try jsonl?.write(frame)
         try csv?.write(frame)
         if request.report != nil { timeline.add(frame) }

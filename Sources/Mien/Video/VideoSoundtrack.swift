@@ -7,10 +7,10 @@ import MienVoice
 /// same file, with expression estimates only where the video's policy decision allows them.
 public enum VideoSoundtrack {
     /// Not audited separately: the video's own audit record covers the file.
-    public static func timeline(for url: URL, governance: Governance, decision: PolicyDecision) -> VoiceTimeline {
+    public static func timeline(for url: URL, video: VideoAnalyzer) -> VoiceTimeline {
         do {
-            let analyzer = try VoiceAnalyzer(options: .init(measuresOnly: !decision.granted.contains(.expressions)),
-                                             governance: governance)
+            let analyzer = try VoiceAnalyzer(engine: video.engine, session: video.session,
+                                             options: .init(measuresOnly: !video.producesExpressions))
             let analysis = try analyzer.analyzeUnaudited(audioAt: url)
             return VoiceTimeline(analysis)
         } catch {

@@ -1,5 +1,5 @@
 /// Why an input could not be analysed. Every message names the input, the problem and what to do.
-public enum AnalysisError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum AnalysisError: RemedyWorded, Sendable, Hashable {
     case fileNotFound(path: String)
     case unreadable(path: String, reason: String)
     case emptyFile(path: String)
@@ -12,7 +12,7 @@ public enum AnalysisError: Error, Sendable, Hashable, CustomStringConvertible {
     case modelInvalid(path: String, reason: String)
     case backend(stage: String, reason: String)
 
-    public var description: String {
+    public func message(_ words: RemedyWording) -> String {
         switch self {
         case .fileNotFound(let p):
             return "\(p): no such file or directory. Check the path."
@@ -26,7 +26,7 @@ public enum AnalysisError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(s): the \(f.uppercased()) data is damaged or cut short and cannot be decoded. Re-export the image."
         case .tooManyPixels(let s, let w, let h, let limit):
             return "\(s): \(w)×\(h) is \(Self.megapixels(w * h)) MP, over the \(Self.megapixels(limit)) MP limit; "
-                + "refused before decoding. Downscale it, or raise the limit (--max-megapixels)."
+                + "refused before decoding. Downscale it, or raise the limit (\(words.pixelLimit))."
         case .imageTooSmall(let s, let w, let h):
             return "\(s): \(w)×\(h) pixels is too small to hold a face (at least 16×16 needed)."
         case .noImagesInDirectory(let p):

@@ -2,7 +2,7 @@
 public struct FaceAnalysis: Sendable, Codable, Hashable {
     public var box: Rect
     public var score: Double
-    public var landmarks: Landmarks68?
+    public var landmarks: FaceLandmarks?
     public var pose: HeadPose?
     public var measures: MovementMeasures?
     /// Present only when the policy allows expression estimates and a model is loaded.
@@ -10,7 +10,7 @@ public struct FaceAnalysis: Sendable, Codable, Hashable {
     /// How the aligned crop was made ("landmarks" or "centred"), when one was made.
     public var alignment: String?
 
-    public init(box: Rect, score: Double, landmarks: Landmarks68? = nil, pose: HeadPose? = nil,
+    public init(box: Rect, score: Double, landmarks: FaceLandmarks? = nil, pose: HeadPose? = nil,
                 measures: MovementMeasures? = nil, expression: ExpressionEstimate? = nil, alignment: String? = nil) {
         self.box = box
         self.score = score

@@ -29,31 +29,43 @@ public struct AlignedFace: Sendable, Hashable {
 /// training faces (see docs/MEASURES.md, "Alignment template"). Only the eye centres, nose tip and mouth corners
 /// are used for the fit: they are stable under expression, unlike the jaw and brows.
 public struct AlignmentTemplate: Sendable, Codable, Hashable {
-    /// iBUG indices used for the fit, and their canonical positions (fractions of the crop side).
-    public var anchors: [Int: Point2]
+    /// A point the fit uses: an eye centre (the mean of the eye's contour) or a named landmark.
+    public enum Anchor: Sendable, Codable, Hashable {
+        case rightEyeCenter, leftEyeCenter
+        case point(FacePoint)
+    }
+
+    /// One anchor and its canonical position (fractions of the crop side).
+    public struct Placement: Sendable, Codable, Hashable {
+        public var anchor: Anchor
+        public var position: Point2
+        public init(_ anchor: Anchor, _ position: Point2) {
+            self.anchor = anchor
+            self.position = position
+        }
+    }
+
+    /// The anchors used for the fit, in fit order.
+    public var anchors: [Placement]
     /// Crop side in pixels and channel count; 64×64 grey by default.
     public var size: Int
     public var channels: Int
 
-    public init(anchors: [Int: Point2], size: Int = 64, channels: Int = 1) {
+    public init(anchors: [Placement], size: Int = 64, channels: Int = 1) {
         self.anchors = anchors
         self.size = size
         self.channels = channels
     }
 
-    /// Eye centres stand in as pseudo-indices -1 (subject's right) and -2 (left).
-    public static let rightEyeCenter = -1
-    public static let leftEyeCenter = -2
-
     /// FER2013 framing: mean of dlib's landmarks on 987 FER2013 training faces (of the first 1,500 exact rows,
     /// those where dlib's HOG found exactly one face; `mien calibrate-template --count 1500`), as fractions of the
     /// 48-pixel side, made left–right symmetric about the centre.
     public static let ferFraming = AlignmentTemplate(anchors: [
-        rightEyeCenter: Point2(0.3217, 0.3857),
-        leftEyeCenter: Point2(0.6783, 0.3857),
-        30: Point2(0.5000, 0.5812),
-        48: Point2(0.3492, 0.7655),
-        54: Point2(0.6508, 0.7655),
+        Placement(.leftEyeCenter, Point2(0.6783, 0.3857)),
+        Placement(.rightEyeCenter, Point2(0.3217, 0.3857)),
+        Placement(.point(.noseTip), Point2(0.5000, 0.5812)),
+        Placement(.point(.mouthRight), Point2(0.3492, 0.7655)),
+        Placement(.point(.mouthLeft), Point2(0.6508, 0.7655)),
     ])
 
     public func with(size: Int, channels: Int) -> AlignmentTemplate {
@@ -61,18 +73,19 @@ public struct AlignmentTemplate: Sendable, Codable, Hashable {
     }
 
     /// The transform from image pixels to crop pixels for these landmarks.
-    public func transform(for landmarks: Landmarks68) -> SimilarityTransform? {
+    public func transform(for landmarks: FaceLandmarks) -> SimilarityTransform? {
         var src: [Point2] = [], dst: [Point2] = []
-        for (index, target) in anchors.sorted(by: { $0.key < $1.key }) {
+        for placement in anchors {
             let p: Point2
-            switch index {
-            case Self.rightEyeCenter: p = landmarks.rightEyeCenter
-            case Self.leftEyeCenter: p = landmarks.leftEyeCenter
-            case 0..<68: p = landmarks[index]
-            default: continue
+            switch placement.anchor {
+            case .rightEyeCenter: p = landmarks.rightEyeCenter
+            case .leftEyeCenter: p = landmarks.leftEyeCenter
+            case .point(let name):
+                guard let found = landmarks.point(name) else { continue }
+                p = found
             }
             src.append(p)
-            dst.append(target * Double(size))
+            dst.append(placement.position * Double(size))
         }
         return SimilarityTransform.fit(from: src, to: dst)
     }

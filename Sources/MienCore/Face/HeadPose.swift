@@ -53,8 +53,9 @@ public struct HeadPose: Sendable, Codable, Hashable {
 /// Frontal (x, y): mean dlib landmarks on FER2013 faces (`mien calibrate-template`) scaled to a 63 mm
 /// inter-ocular distance. Depth (z): typical adult anthropometry (Farkas 1994), rounded; approximate by nature.
 public enum GenericFace3D {
-    /// iBUG-300W indices of the points below.
-    public static let landmarkIndices = [30, 27, 33, 36, 39, 42, 45, 0, 16]
+    /// The named landmark points the model points below stand for, in the same order.
+    public static let landmarkPoints: [FacePoint] = [.noseTip, .noseBridge, .noseBase, .rightEyeOuter, .rightEyeInner,
+                                                     .leftEyeInner, .leftEyeOuter, .jawRightEar, .jawLeftEar]
     public static let points: [(Double, Double, Double)] = [
         (0, 0, 0),            // 30 nose tip (pronasale)
         (0, -36.3, 22),       // 27 nose bridge (sellion)

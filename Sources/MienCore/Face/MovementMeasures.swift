@@ -1,4 +1,4 @@
-/// Observable facial movement, measured from the 68 landmarks. Geometry, not emotion.
+/// Observable facial movement, measured from named landmark points (`FacePoint`). Geometry, not emotion.
 ///
 /// Every measure is a distance in units of the inter-ocular distance (IOD, eye centre to eye centre), taken in a
 /// face frame that removes in-plane roll: x runs along the line from the subject's right eye centre to the left,
@@ -48,32 +48,36 @@ public struct MovementMeasures: Sendable, Codable, Hashable {
     }
 
     /// Measures of one face; nil when the eyes coincide (degenerate landmarks).
-    public init?(landmarks l: Landmarks68) {
+    public init?(landmarks l: FaceLandmarks) {
         let iod = l.interOcularDistance
         guard iod > 1e-6 else { return nil }
         let origin = Point2.mean([l.rightEyeCenter, l.leftEyeCenter])
         let ux = (l.leftEyeCenter - l.rightEyeCenter) * (1 / iod)
         // Face frame: x along the eyes, y "up the face" (image y points down, so up is the rotated −y).
-        func f(_ i: Int) -> Point2 {
-            let d = l[i] - origin
+        func f(_ p: FacePoint) -> Point2 { frame(l[p]) }
+        func frame(_ point: Point2) -> Point2 {
+            let d = point - origin
             return Point2((d.x * ux.x + d.y * ux.y) / iod, -(-d.x * ux.y + d.y * ux.x) / iod)
         }
-        func gap(_ a: Int, _ b: Int) -> Double { f(a).distance(to: f(b)) }
+        func gap(_ a: FacePoint, _ b: FacePoint) -> Double { f(a).distance(to: f(b)) }
+        let brows = l.points(in: .brows)
+        guard !brows.isEmpty else { return nil }
 
-        innerBrowRaise = ((f(21).y - f(39).y) + (f(22).y - f(42).y)) / 2
-        outerBrowRaise = ((f(17).y - f(36).y) + (f(26).y - f(45).y)) / 2
-        let meanBrow = (17...26).map { f($0).y }.reduce(0, +) / 10
-        browLowering = (Self.neutralBrowHeight - meanBrow) + (Self.neutralInnerBrowGap - gap(21, 22))
-        eyeOpeningRight = (gap(37, 41) + gap(38, 40)) / 2
-        eyeOpeningLeft = (gap(43, 47) + gap(44, 46)) / 2
-        let mouthCentre = Point2.mean([f(51), f(57)])
-        let cornerHeight = (f(48).y + f(54).y) / 2 - mouthCentre.y
-        lipCornerPull = (gap(48, 54) / 2 + cornerHeight) / 2.0.squareRoot()
-        let midline = (f(62).y + f(66).y) / 2
-        lipCornerDepression = max(0, midline - (f(48).y + f(54).y) / 2)
-        lipStretch = gap(48, 54)
-        lipsParted = (gap(61, 67) + gap(62, 66) + gap(63, 65)) / 3
-        jawDrop = gap(33, 8)
+        innerBrowRaise = ((f(.browRightInner).y - f(.rightEyeInner).y) + (f(.browLeftInner).y - f(.leftEyeInner).y)) / 2
+        outerBrowRaise = ((f(.browRightOuter).y - f(.rightEyeOuter).y) + (f(.browLeftOuter).y - f(.leftEyeOuter).y)) / 2
+        let meanBrow = brows.map { frame($0).y }.reduce(0, +) / Double(brows.count)
+        browLowering = (Self.neutralBrowHeight - meanBrow) + (Self.neutralInnerBrowGap - gap(.browRightInner, .browLeftInner))
+        eyeOpeningRight = (gap(.rightEyeUpperOuter, .rightEyeLowerOuter) + gap(.rightEyeUpperInner, .rightEyeLowerInner)) / 2
+        eyeOpeningLeft = (gap(.leftEyeUpperInner, .leftEyeLowerInner) + gap(.leftEyeUpperOuter, .leftEyeLowerOuter)) / 2
+        let mouthCentre = Point2.mean([f(.upperLipTop), f(.lowerLipBottom)])
+        let cornerHeight = (f(.mouthRight).y + f(.mouthLeft).y) / 2 - mouthCentre.y
+        lipCornerPull = (gap(.mouthRight, .mouthLeft) / 2 + cornerHeight) / 2.0.squareRoot()
+        let midline = (f(.innerLipUpperCentre).y + f(.innerLipLowerCentre).y) / 2
+        lipCornerDepression = max(0, midline - (f(.mouthRight).y + f(.mouthLeft).y) / 2)
+        lipStretch = gap(.mouthRight, .mouthLeft)
+        lipsParted = (gap(.innerLipUpperRight, .innerLipLowerRight) + gap(.innerLipUpperCentre, .innerLipLowerCentre)
+            + gap(.innerLipUpperLeft, .innerLipLowerLeft)) / 3
+        jawDrop = gap(.noseBase, .chin)
     }
 
     /// Typical neutral values (in IOD) used only as the zero point of `browLowering`: the mean over dlib's

@@ -23,7 +23,7 @@ public struct PolicyDecision: Sendable, Codable, Hashable {
 
 /// The error an analysis gets when its purpose may not have an output. The message says which rule, why, and what
 /// is still possible.
-public struct PolicyRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+public struct PolicyRefusal: RemedyWorded, Sendable, Hashable {
     public var policy: String
     public var purpose: Purpose
     public var output: OutputKind
@@ -39,19 +39,19 @@ public struct PolicyRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         self.overridable = overridable
     }
 
-    public var description: String {
+    public func message(_ words: RemedyWording) -> String {
         let head = "refused: \(output.summary) are not produced for purpose '\(purpose.rawValue)'. "
             + "\(citation.rule): \(citation.reason)."
         let measures = output == .measures ? ""
-            : " Measures-only analysis remains available (--measures-only; in the library, request only .measures)."
+            : " Measures-only analysis remains available (\(words.measuresOnly))."
         if overridable {
-            return head + " An operator may override this explicitly with --operator-override \"<reason>\"; "
+            return head + " An operator may override this explicitly with \(words.operatorOverride); "
                 + "the reason is stored in the audit log." + measures
         }
         var text = head + " No override lifts this." + measures
         if citation == .workplaceOrEducation {
-            text += " If the analysis serves a medical or safety reason, declare --purpose medical or "
-                + "--purpose safety; the declaration is recorded in the audit log."
+            text += " If the analysis serves a medical or safety reason, declare \(words.purpose("medical")) or "
+                + "\(words.purpose("safety")); the declaration is recorded in the audit log."
         }
         return text
     }

@@ -17,7 +17,7 @@ public struct Tracker: Sendable {
     public struct Track: Sendable, Hashable {
         public var id: Int
         public var rect: Rect
-        public var landmarks: Landmarks68?
+        public var landmarks: FaceLandmarks?
         public var firstSeen: Double
         public var lastSeen: Double
         public var hits: Int
@@ -26,8 +26,8 @@ public struct Tracker: Sendable {
     /// A face seen in the current frame.
     public struct Observation: Sendable, Hashable {
         public var rect: Rect
-        public var landmarks: Landmarks68?
-        public init(rect: Rect, landmarks: Landmarks68?) {
+        public var landmarks: FaceLandmarks?
+        public init(rect: Rect, landmarks: FaceLandmarks?) {
             self.rect = rect
             self.landmarks = landmarks
         }
@@ -43,12 +43,12 @@ public struct Tracker: Sendable {
     public func followed(at time: Double) -> [Track] { tracks.filter { $0.lastSeen == time } }
 
     /// Mean landmark distance in inter-ocular distances, or nil when either side has no landmarks.
-    public static func landmarkDistance(_ a: Landmarks68?, _ b: Landmarks68?) -> Double? {
-        guard let a, let b else { return nil }
+    public static func landmarkDistance(_ a: FaceLandmarks?, _ b: FaceLandmarks?) -> Double? {
+        guard let a, let b, a.layout == b.layout else { return nil }
         let iod = max(a.interOcularDistance, 1)
         var sum = 0.0
-        for i in 0..<68 { sum += a[i].distance(to: b[i]) }
-        return sum / 68 / iod
+        for i in a.points.indices { sum += a.points[i].distance(to: b.points[i]) }
+        return sum / Double(a.count) / iod
     }
 
     /// Assigns a track id to each observation (same order) and returns the ids of tracks that ended (not seen for
@@ -93,13 +93,13 @@ public struct Tracker: Sendable {
     }
 }
 
-extension Landmarks68 {
+extension FaceLandmarks {
     /// The box the landmark predictor expects for this face next frame, framed as `BlazeFaceDetector` frames its
     /// keypoints (side 2.3 × eye-midpoint-to-mouth distance, centred half-way between them), so boxes from
     /// detection and from tracking give the predictor the same view.
     public var followingBox: Rect {
         let eyes = Point2.mean([rightEyeCenter, leftEyeCenter])
-        let mouth = Point2.mean([self[48], self[54], self[51], self[57]])
+        let mouth = Point2.mean([self[.mouthRight], self[.mouthLeft], self[.upperLipTop], self[.lowerLipBottom]])
         let side = 2.3 * eyes.distance(to: mouth)
         let c = Point2.mean([eyes, mouth])
         return Rect(x: c.x - side / 2, y: c.y - side / 2, width: side, height: side)

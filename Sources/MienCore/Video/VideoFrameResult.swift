@@ -51,7 +51,7 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         track = try c.decode(Int.self, forKey: .track)
         detected = try c.decode(Bool.self, forKey: .detected)
         face = FaceAnalysis(box: try c.decode(Rect.self, forKey: .box), score: try c.decode(Double.self, forKey: .score),
-                            landmarks: try c.decodeIfPresent(Landmarks68.self, forKey: .landmarks),
+                            landmarks: try c.decodeIfPresent(FaceLandmarks.self, forKey: .landmarks),
                             pose: try c.decodeIfPresent(HeadPose.self, forKey: .pose),
                             measures: try c.decodeIfPresent(MovementMeasures.self, forKey: .measures),
                             expression: try c.decodeIfPresent(ExpressionEstimate.self, forKey: .expression))

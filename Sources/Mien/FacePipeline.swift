@@ -1,0 +1,56 @@
+import Foundation
+import MienCore
+import MienVision
+
+/// The per-face sequence every front door runs — stills, video frames and live frames alike:
+/// landmarks → sanity check → head pose and movement measures → aligned crop → (classifier, batched by the caller)
+/// → head-pose gate. Every check lives here, once.
+struct FacePipeline: Sendable {
+    let engine: Engine
+    let options: AnalysisOptions
+    let aligner: FaceAligner
+
+    init(engine: Engine, options: AnalysisOptions) {
+        self.engine = engine
+        self.options = options
+        aligner = FaceAligner(template: engine.classifiers == nil
+            ? AlignmentTemplate.ferFraming.with(size: options.alignedSize, channels: options.alignedChannels)
+            : engine.template)
+    }
+
+    /// Landmarks inside a detector box (or a box predicted from the previous frame).
+    func landmarks(in image: Image, box: FaceBox) throws -> FaceLandmarks {
+        try engine.landmarker.locate(in: image, box: box)
+    }
+
+    /// A face with its landmarks, head pose and movement measures.
+    func describe(box: Rect, score: Double, landmarks: FaceLandmarks?, imageWidth: Int, imageHeight: Int) -> FaceAnalysis {
+        var face = FaceAnalysis(box: box, score: score, landmarks: landmarks)
+        if let l = landmarks {
+            face.pose = try? engine.pose.estimate(l, imageWidth: imageWidth, imageHeight: imageHeight)
+            face.measures = MovementMeasures(landmarks: l)
+        }
+        return face
+    }
+
+    /// The classifier's view of a face: fitted to its landmarks when they are plausible, else centred on its box
+    /// (or, for a pre-cropped face, the whole image scaled).
+    func crop(_ image: Image, face: FaceAnalysis) throws -> AlignedFace {
+        if let l = face.landmarks, Self.plausible(l, in: face.box) {
+            return try aligner.align(image, landmarks: l)
+        }
+        return options.crops ? try aligner.alignWhole(image) : try aligner.align(image, box: face.box)
+    }
+
+    /// Beyond the head-rotation limit an estimate abstains (its probabilities stay visible).
+    func gated(_ estimate: ExpressionEstimate, pose: HeadPose?) -> ExpressionEstimate {
+        estimate.gated(by: pose, limit: options.maxHeadRotationForExpression)
+    }
+
+    /// A landmark fit whose eyes are implausibly close or far for its box (dlib locking on to noise in a tiny
+    /// crop) is not used for alignment.
+    static func plausible(_ l: FaceLandmarks, in box: Rect) -> Bool {
+        let iod = l.interOcularDistance
+        return iod > 0.15 * box.width && iod < 0.9 * box.width
+    }
+}
