@@ -50,7 +50,7 @@ public enum VideoError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A decoded video frame and where it sits in the source.
-public struct VideoFrame: @unchecked Sendable {
+public struct VideoFrame: Sendable {
     public let image: Image
     public let index: Int
     public let time: Double
@@ -61,6 +61,8 @@ public struct VideoFrame: @unchecked Sendable {
 /// Files: every frame is delivered in order (decoding waits for the consumer). Live inputs: when the consumer falls
 /// behind, the oldest queued frame is dropped (`dropped` counts them) so latency stays at a few frames.
 public final class VideoSource: @unchecked Sendable {
+    // Sendable so that a run may hand it to another thread; it is used by one thread at a time (the run's), and
+    // the decoding thread inside the bridge shares only its queue, which the bridge locks (video.cpp).
     public struct Options: Sendable {
         /// Keep every Nth frame.
         public var every = 1

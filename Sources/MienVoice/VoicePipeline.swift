@@ -11,11 +11,13 @@ public final class VoicePipeline {
     public let options: SegmentationOptions
     public let recipe: LogMelRecipe
     /// Called with each segment's model input as it is made (feature export for training; nil in normal use).
-    public var inputObserver: ((SpeechSegmentFrames, [Float]) -> Void)?
+    public let inputObserver: ((SpeechSegmentFrames, [Float]) -> Void)?
 
     /// `model` nil gives prosody only (as --measures-only). Without a model the recipe defaults are used.
-    public init(model: VocalExpressionModel?, options: SegmentationOptions = SegmentationOptions()) {
+    public init(model: VocalExpressionModel?, options: SegmentationOptions = SegmentationOptions(),
+                inputObserver: ((SpeechSegmentFrames, [Float]) -> Void)? = nil) {
         self.model = model
+        self.inputObserver = inputObserver
         self.options = options
         recipe = model?.spec.features ?? LogMelRecipe()
     }

@@ -32,9 +32,8 @@ final class ModelParityTests: XCTestCase {
         var compared = 0
         for clip in fixture.clips {
             let url = try AudioFixtures.ravdess(clip.file)
-            let pipeline = VoicePipeline(model: model)
             var inputs: [(Int, Int, [Float])] = []
-            pipeline.inputObserver = { s, input in inputs.append((s.startFrame, s.frames.count, input)) }
+            let pipeline = VoicePipeline(model: model) { s, input in inputs.append((s.startFrame, s.frames.count, input)) }
             let analysis = try pipeline.analyze(path: url.path)
             XCTAssertEqual(inputs.map { [$0.0, $0.1] }, clip.segments.map { [$0.start_frame, $0.frames] }, clip.file)
             for ((_, _, input), expected) in zip(inputs, clip.segments) {

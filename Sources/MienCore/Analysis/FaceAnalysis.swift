@@ -9,6 +9,10 @@ public struct FaceAnalysis: Sendable, Codable, Hashable {
     public var expression: ExpressionEstimate?
     /// How the aligned crop was made ("landmarks" or "centred"), when one was made.
     public var alignment: String?
+    /// Learned movement measures, filled by the stages that produce them (absent otherwise; `MovementSlots.swift`).
+    public var blendshapes: Blendshapes?
+    public var gaze: Gaze?
+    public var body: BodyKeypoints?
 
     public init(box: Rect, score: Double, landmarks: FaceLandmarks? = nil, pose: HeadPose? = nil,
                 measures: MovementMeasures? = nil, expression: ExpressionEstimate? = nil, alignment: String? = nil) {
@@ -22,7 +26,7 @@ public struct FaceAnalysis: Sendable, Codable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case box, score, landmarks, pose, measures = "movement_measures", expression, alignment
+        case box, score, landmarks, pose, measures = "movement_measures", expression, alignment, blendshapes, gaze, body
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -34,5 +38,8 @@ public struct FaceAnalysis: Sendable, Codable, Hashable {
         try c.encodeIfPresent(measures, forKey: .measures)
         try c.encodeIfPresent(expression, forKey: .expression)
         try c.encodeIfPresent(alignment, forKey: .alignment)
+        try c.encodeIfPresent(blendshapes, forKey: .blendshapes)
+        try c.encodeIfPresent(gaze, forKey: .gaze)
+        try c.encodeIfPresent(body, forKey: .body)
     }
 }

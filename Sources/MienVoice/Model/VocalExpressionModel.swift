@@ -43,7 +43,7 @@ public struct VocalExpressionModelSpec: Sendable, Codable, Hashable {
 }
 
 /// Runs the vocal-expression CNN through OpenCV DNN (MienVision.OnnxNetwork) and calibrates its output.
-public final class VocalExpressionModel: @unchecked Sendable {
+public final class VocalExpressionModel: Sendable {
     public let spec: VocalExpressionModelSpec
     private let network: OnnxNetwork
 

@@ -29,9 +29,8 @@ public final class VoiceFeatureExport {
     /// Analyses `path` (prosody only) and appends its segments; returns how many were written.
     @discardableResult
     public func add(path: String, options: SegmentationOptions = SegmentationOptions()) throws -> Int {
-        let pipeline = VoicePipeline(model: nil, options: options)
         var rows: [(SpeechSegmentFrames, Int)] = []
-        pipeline.inputObserver = { [self] s, _ in
+        let pipeline = VoicePipeline(model: nil, options: options) { [self] s, _ in
             s.logMel.withUnsafeBufferPointer { data.write(Data(buffer: $0)) }
             rows.append((s, offset))
             offset += s.logMel.count
