@@ -61,11 +61,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // What the test targets share: the one process runner, sample and fixture paths, fake stages.
+        .target(name: "MienTesting", dependencies: ["Mien", "MienCore", "MienVision"]),
         .testTarget(name: "MienCoreTests", dependencies: ["MienCore"]),
-        .testTarget(name: "MienVisionTests", dependencies: ["MienVision", "Mien"]),
-        .testTarget(name: "MienStoreTests", dependencies: ["MienStore"]),
+        .testTarget(name: "MienVisionTests", dependencies: ["MienVision", "Mien", "MienTesting"]),
+        .testTarget(name: "MienStoreTests", dependencies: ["MienStore", "MienTesting"]),
         .testTarget(name: "MienVoiceTests", dependencies: ["MienVoice", "Mien"]),
-        .testTarget(name: "MienTests", dependencies: ["Mien", "MienCLI"]),
+        .testTarget(name: "MienTests", dependencies: ["Mien", "MienCLI", "MienTesting"]),
     ],
     cxxLanguageStandard: .cxx17
 )

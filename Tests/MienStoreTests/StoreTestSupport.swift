@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import XCTest
 @testable import MienStore
+import MienTesting
 
 /// A temporary Mien home holding a log and its key; removed after the test.
 final class TemporaryHome {
@@ -100,24 +101,11 @@ enum Tampering: CaseIterable {
     }
 }
 
-/// The built `mien` executable, next to the test bundle in the build products folder.
+/// The built `mien` executable, run through the test targets' shared runner (`MienTesting`).
 enum MienBinary {
-    static var url: URL? {
-        var candidates: [URL] = []
-        if let bundle = Bundle.main.executableURL?.deletingLastPathComponent() {
-            candidates.append(bundle.appendingPathComponent("mien"))
-        }
-        for bundle in Bundle.allBundles {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("mien"))
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/mien"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
     static func require() throws -> URL {
-        guard let url else {
+        let url = TestSupport.mien
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
             XCTFail("the mien executable is not built; run 'swift build' before 'swift test'")
             throw XCTSkip("mien not built")
         }
@@ -126,16 +114,8 @@ enum MienBinary {
 
     /// Runs mien to completion; returns exit status and standard output plus error.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try require()
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try TestSupport.process(try require(), arguments, environment: environment, timeout: 120,
+                                          what: "mien \(arguments.joined(separator: " "))")
+        return (run.status, run.stdout + run.stderr)
     }
 }

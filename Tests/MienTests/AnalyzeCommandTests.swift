@@ -1,4 +1,5 @@
 import Foundation
+import MienTesting
 import XCTest
 
 /// `mien analyze` as a user runs it: the table, the JSON document, annotated images, a folder argument.

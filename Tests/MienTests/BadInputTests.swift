@@ -1,4 +1,5 @@
 import Foundation
+import MienTesting
 import XCTest
 
 /// Each kind of bad input through the real `mien analyze` binary: a clear message naming the file and the reason,

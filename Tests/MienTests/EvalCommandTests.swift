@@ -1,4 +1,5 @@
 import Foundation
+import MienTesting
 import XCTest
 
 /// `mien eval --images DIR --labels CSV`: the whole pipeline on a labelled folder, missed faces counted apart.

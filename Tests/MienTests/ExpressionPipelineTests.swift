@@ -1,6 +1,7 @@
 import Foundation
 import Mien
 import MienCore
+import MienTesting
 import XCTest
 
 /// The whole still-image pipeline with the committed expression model: detect → landmarks → align → classify.

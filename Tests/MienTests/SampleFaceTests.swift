@@ -1,6 +1,7 @@
 import Foundation
 import Mien
 import MienCore
+import MienTesting
 import XCTest
 
 /// The default pipeline on the bundled photos, against boxes checked by eye on the annotated images.

@@ -1,4 +1,5 @@
 import Foundation
+import MienTesting
 import XCTest
 @testable import Mien
 import MienCore

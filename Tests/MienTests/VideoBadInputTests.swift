@@ -1,4 +1,5 @@
 import Foundation
+import MienTesting
 import XCTest
 
 /// Bad video input through the real binary: a clear error naming the file, or a clean early end whose outputs are

@@ -1,4 +1,5 @@
 import Foundation
+import MienTesting
 import XCTest
 
 /// `mien live` driven by an MJPEG stream made from the sample video by ffmpeg, as a camera would send it.

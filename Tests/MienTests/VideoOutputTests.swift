@@ -1,4 +1,5 @@
 import Foundation
+import MienTesting
 import XCTest
 
 /// `mien video` end to end with the real binary: every output, the trust policy, and the documented columns.

@@ -2,6 +2,7 @@ import Foundation
 import Mien
 import MienCore
 import MienVision
+import MienTesting
 import XCTest
 
 /// The whole sample video through `VideoAnalyzer` with the real models: one person, one stable track id, and the

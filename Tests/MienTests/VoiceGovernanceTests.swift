@@ -1,6 +1,7 @@
 import Foundation
 import Mien
 import MienCore
+import MienTesting
 import XCTest
 
 /// The voice front door obeys the same purpose rules and audit as the face one.

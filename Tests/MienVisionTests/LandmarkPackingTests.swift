@@ -2,6 +2,7 @@ import Foundation
 import Mien
 import MienCore
 import MienVision
+import MienTesting
 import XCTest
 
 /// The packed landmark predictor (all leaves in one array, landmarks.cpp) against dlib's own `shape_predictor`
