@@ -87,7 +87,10 @@ public final class BatchRunner: Sendable {
     /// queued again first (parked after `maxAttempts` starts).
     public func run(onProgress: @escaping @Sendable (Progress) -> Void = { _ in }) throws -> TaskCounts {
         try store.recoverInterrupted(maxAttempts: maxAttempts)
+        // Files left by a killed process belong to tasks just queued again: the run lock says nobody else uses them.
+        try? FileManager.default.removeItem(at: scratchDirectory)
         try FileManager.default.createDirectory(at: scratchDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratchDirectory) }
         let start = try store.counts()
         let tally = Tally(total: start.total, done: start.done, failed: start.failed + start.parked)
         let began = DispatchTime.now().uptimeNanoseconds

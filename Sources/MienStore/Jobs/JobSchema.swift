@@ -32,8 +32,10 @@ enum JobSchema {
                 t.column("input", .text).notNull().unique()
                 t.column("kind", .text).notNull()
                 t.column("key", .text).notNull()
-                t.column("state", .text).notNull().indexed()
+                t.column("state", .text).notNull()
                     .check(sql: "state IN ('queued','running','done','failed','parked')")
+                // Claim order: long tasks (video, then audio) first, so they do not end a run on one core.
+                t.column("priority", .integer).notNull().defaults(to: 0)
                 t.column("attempts", .integer).notNull().defaults(to: 0)
                 t.column("owner", .text)
                 t.column("leaseExpires", .double)
@@ -43,6 +45,7 @@ enum JobSchema {
                 t.column("finished", .double)
                 t.column("seconds", .double)
             }
+            try db.create(index: "task_claim_order", on: "task", columns: ["state", "priority", "id"])
             try db.create(table: "result") { t in
                 t.column("taskId", .integer).notNull().references("task", onDelete: .cascade)
                 t.column("seq", .integer).notNull()

@@ -63,6 +63,15 @@ public struct RunManifest: Sendable, Codable, Hashable {
 
 public enum MediaKind: String, Sendable, Codable, CaseIterable {
     case image, video, audio
+
+    /// Lower is claimed first: a long video started last would leave the other cores idle at the end of a run.
+    public var claimPriority: Int {
+        switch self {
+        case .video: return 0
+        case .audio: return 1
+        case .image: return 2
+        }
+    }
 }
 
 public enum TaskState: String, Sendable, Codable, CaseIterable {

@@ -38,8 +38,8 @@ extension SQLiteJobStore {
                     AND input IN (SELECT input FROM shard.task WHERE state = 'done')
                     """)
                 try db.execute(sql: """
-                    INSERT INTO main.task (input, kind, key, state, attempts, lastError, created, finished, seconds)
-                    SELECT input, kind, key, CASE state WHEN 'running' THEN 'queued' ELSE state END, attempts,
+                    INSERT INTO main.task (input, kind, key, state, priority, attempts, lastError, created, finished, seconds)
+                    SELECT input, kind, key, CASE state WHEN 'running' THEN 'queued' ELSE state END, priority, attempts,
                            lastError, created, finished, seconds
                     FROM shard.task WHERE input NOT IN (SELECT input FROM main.task) ORDER BY id
                     """)

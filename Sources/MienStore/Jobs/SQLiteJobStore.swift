@@ -74,7 +74,7 @@ public final class SQLiteJobStore: JobStore {
             var summary = PrepareSummary()
             let find = try db.makeStatement(sql: "SELECT id, key FROM task WHERE input = ?")
             let insert = try db.makeStatement(sql: """
-                INSERT INTO task (input, kind, key, state, created) VALUES (?, ?, ?, 'queued', ?)
+                INSERT INTO task (input, kind, key, state, priority, created) VALUES (?, ?, ?, 'queued', ?, ?)
                 """)
             let requeue = try db.makeStatement(sql: """
                 UPDATE task SET key = ?, kind = ?, state = 'queued', attempts = 0, owner = NULL, lastError = NULL,
@@ -94,7 +94,7 @@ public final class SQLiteJobStore: JobStore {
                         summary.changed += 1
                     }
                 } else {
-                    try insert.execute(arguments: [task.input, task.kind.rawValue, task.key, time])
+                    try insert.execute(arguments: [task.input, task.kind.rawValue, task.key, task.kind.claimPriority, time])
                     summary.added += 1
                 }
             }
@@ -120,7 +120,7 @@ public final class SQLiteJobStore: JobStore {
     public func claim(worker: String) throws -> ClaimedTask? {
         try write { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT id, input, kind, key, attempts FROM task WHERE state = 'queued' ORDER BY id LIMIT 1
+                SELECT id, input, kind, key, attempts FROM task WHERE state = 'queued' ORDER BY priority, id LIMIT 1
                 """) else { return nil }
             let id: Int64 = row["id"]
             let attempt = (row["attempts"] as Int) + 1
