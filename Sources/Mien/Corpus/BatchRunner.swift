@@ -1,0 +1,272 @@
+import Foundation
+import MienCore
+import MienStore
+import MienVision
+import MienVoice
+
+/// Runs a corpus through a `JobStore` on local threads: `prepare` writes every task before any starts, `run` lets
+/// `jobs` worker threads claim tasks one at a time, each with its own analysers (built once per thread and reused,
+/// since loading the models costs about half a second), and writes each result as its task finishes.
+///
+/// Governance applies per task exactly as for `mien analyze`: the analysers authorise the purpose when they are
+/// built and append one audit record per analysed input. An input that cannot be analysed fails its task with the
+/// reason; the run goes on.
+public final class BatchRunner: Sendable {
+    public let store: any JobStore
+    public let settings: BatchSettings
+    public let governance: Governance
+    public let jobs: Int
+    /// Starts of one task after which an interrupted task is parked rather than queued again.
+    public let maxAttempts: Int
+    /// Where video tasks stream their result lines before the completing transaction reads them.
+    public let scratchDirectory: URL
+    private let firstAnalyzer: Analyzer
+    private let workerPrefix: String
+
+    /// Builds the first image analyser (so a refused purpose or a missing model stops here, before any task).
+    public init(store: any JobStore, settings: BatchSettings, governance: Governance, jobs: Int,
+                maxAttempts: Int = 3, scratchDirectory: URL) throws {
+        self.store = store
+        self.settings = settings
+        self.governance = governance
+        self.jobs = max(1, jobs)
+        self.maxAttempts = max(1, maxAttempts)
+        self.scratchDirectory = scratchDirectory
+        firstAnalyzer = try Analyzer(options: settings.analysisOptions, governance: governance)
+        workerPrefix = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+    }
+
+    /// Expression model and voice model, as they enter the fingerprint.
+    public var models: String {
+        var parts = ["expression=" + (firstAnalyzer.modelVersion ?? "none")]
+        if !settings.measuresOnly, firstAnalyzer.classifier != nil,
+           let voice = try? ModelLocator.file(VoiceAnalyzer.modelFileName),
+           let digest = try? Governance.digest(fileAt: voice) {
+            parts.append("voice=\(VoiceAnalyzer.modelFileName)@\(digest.prefix(16))")
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    public var manifest: RunManifest {
+        let m = models
+        let classes = (firstAnalyzer.classifier as? OnnxExpressionClassifier)?.head.classes
+        return RunManifest(fingerprint: settings.fingerprint(models: m), options: settings.json, models: m,
+                           expressionClasses: classes)
+    }
+
+    /// Keys every input by its content and writes the tasks (one transaction). Unreadable inputs become tasks too,
+    /// which fail with the reason when run.
+    public func prepare(_ inputs: [CorpusInput]) throws -> PrepareSummary {
+        let manifest = self.manifest
+        let tasks = inputs.map { input -> NewTask in
+            let key: String
+            if let digest = try? Governance.digest(fileAt: URL(fileURLWithPath: input.path)) {
+                key = TaskKey.make(contentDigest: digest, fingerprint: manifest.fingerprint)
+            } else {
+                key = TaskKey.unreadable(path: input.path, fingerprint: manifest.fingerprint)
+            }
+            return NewTask(input: input.path, kind: input.kind, key: key)
+        }
+        return try store.prepare(manifest, tasks: tasks)
+    }
+
+    /// Progress as the CLI shows it.
+    public struct Progress: Sendable {
+        public var total: Int
+        public var done: Int
+        public var failed: Int
+        /// Tasks finished (done or failed) by this process, and the seconds it has been running.
+        public var finishedHere: Int
+        public var elapsed: Double
+        public var rate: Double { finishedHere > 0 ? Double(finishedHere) / max(elapsed, 1e-9) : 0 }
+        public var remaining: Int { max(0, total - done - failed) }
+        public var eta: Double? { rate > 0 ? Double(remaining) / rate : nil }
+    }
+
+    /// Works until no task is queued; returns the store's counts. Interrupted tasks of an earlier process are
+    /// queued again first (parked after `maxAttempts` starts).
+    public func run(onProgress: @escaping @Sendable (Progress) -> Void = { _ in }) throws -> TaskCounts {
+        try store.recoverInterrupted(maxAttempts: maxAttempts)
+        // Files left by a killed process belong to tasks just queued again: the run lock says nobody else uses them.
+        try? FileManager.default.removeItem(at: scratchDirectory)
+        try FileManager.default.createDirectory(at: scratchDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratchDirectory) }
+        let start = try store.counts()
+        let tally = Tally(total: start.total, done: start.done, failed: start.failed + start.parked)
+        let began = DispatchTime.now().uptimeNanoseconds
+        let finished = DispatchGroup()
+        for index in 0..<jobs {
+            finished.enter()
+            let thread = Thread { [self] in
+                defer { finished.leave() }
+                do {
+                    try work(worker: index, tally: tally)
+                } catch {
+                    tally.stop(with: "\(error)")
+                }
+            }
+            // dlib and OpenCV recurse deeper than Foundation's 512 KiB default for secondary threads allows.
+            thread.stackSize = 8 << 20
+            thread.name = "mien-batch-\(index)"
+            thread.start()
+        }
+        while finished.wait(timeout: .now() + 0.5) == .timedOut {
+            onProgress(tally.progress(elapsed: Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9))
+        }
+        onProgress(tally.progress(elapsed: Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9))
+        if let stopped = tally.stopReason { throw BatchError.worker(stopped) }
+        return try store.counts()
+    }
+
+    /// One worker thread: its own analysers, built on first need and reused for every task it claims.
+    private func work(worker index: Int, tally: Tally) throws {
+        let owner = "\(workerPrefix)-w\(index)"
+        var analyzers = WorkerAnalyzers(settings: settings, governance: governance,
+                                        image: index == 0 ? firstAnalyzer : nil)
+        while tally.stopReason == nil, let task = try store.claim(worker: owner) {
+            let started = DispatchTime.now().uptimeNanoseconds
+            var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+            let rows: ResultRows
+            do {
+                rows = try analyze(task, with: &analyzers)
+            } catch {
+                try store.fail(task, reason: "\(error)", seconds: seconds)
+                tally.finished(ok: false)
+                continue
+            }
+            do {
+                try store.complete(task, rows: rows, seconds: seconds)
+                tally.finished(ok: true)
+            } catch {
+                // A full disk or a failing write rolls the transaction back; the task fails with the reason when
+                // that can still be written, else the whole run stops (re-running resumes).
+                try store.fail(task, reason: "\(error)", seconds: seconds)
+                tally.finished(ok: false)
+            }
+        }
+    }
+
+    private func analyze(_ task: ClaimedTask, with analyzers: inout WorkerAnalyzers) throws -> ResultRows {
+        let url = URL(fileURLWithPath: task.input)
+        switch task.kind {
+        case .image:
+            let analysis = try analyzers.image().analyze(imageAt: url)
+            return .documents([ResultRow(kind: "image", json: try BatchJSON.string(analysis))])
+        case .audio:
+            let analysis = try analyzers.voice().analyze(audioAt: url)
+            return .documents([ResultRow(kind: "voice", json: try BatchJSON.string(analysis))])
+        case .video:
+            return try analyzeVideo(task, url: url, analyzer: try analyzers.video())
+        }
+    }
+
+    /// Frames go to a scratch file as they come (memory stays flat for any length); the store reads it in the
+    /// transaction that marks the task done.
+    private func analyzeVideo(_ task: ClaimedTask, url: URL, analyzer: VideoAnalyzer) throws -> ResultRows {
+        let file = scratchDirectory.appendingPathComponent("task-\(task.id)-\(task.attempt).rows")
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+            throw JobStoreError.writeFailed(path: file.path, reason: "cannot create the scratch file")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: file)
+            defer { try? handle.close() }
+            let run = try analyzer.analyze(.file(url)) { frame, _ in
+                let row = ResultRow(kind: "video-frame", json: try BatchJSON.string(frame))
+                try handle.write(contentsOf: Data((row.line + "\n").utf8))
+            }
+            var summary = run.summary
+            if let stopped = summary.stopped {
+                throw BatchError.videoStopped(path: url.path, reason: stopped, framesAnalysed: summary.framesAnalysed)
+            }
+            // Wall time depends on the machine and its load; it is kept in the task's `seconds`, not in the result,
+            // so results compare equal between runs.
+            summary.wallSeconds = 0
+            summary.framesPerSecond = 0
+            let row = ResultRow(kind: "video-summary", json: try BatchJSON.string(summary))
+            try handle.write(contentsOf: Data((row.line + "\n").utf8))
+            return .lineFile(file)
+        } catch {
+            try? FileManager.default.removeItem(at: file)
+            throw error
+        }
+    }
+}
+
+/// The analysers of one worker thread. Never shared: each thread owns its value.
+struct WorkerAnalyzers {
+    let settings: BatchSettings
+    let governance: Governance
+    private var imageAnalyzer: Analyzer?
+    private var videoAnalyzer: VideoAnalyzer?
+    private var voiceAnalyzer: VoiceAnalyzer?
+
+    init(settings: BatchSettings, governance: Governance, image: Analyzer?) {
+        self.settings = settings
+        self.governance = governance
+        imageAnalyzer = image
+    }
+
+    mutating func image() throws -> Analyzer {
+        if let imageAnalyzer { return imageAnalyzer }
+        let made = try Analyzer(options: settings.analysisOptions, governance: governance)
+        imageAnalyzer = made
+        return made
+    }
+
+    mutating func video() throws -> VideoAnalyzer {
+        if let videoAnalyzer { return videoAnalyzer }
+        let made = try VideoAnalyzer(options: settings.videoOptions, governance: governance)
+        videoAnalyzer = made
+        return made
+    }
+
+    mutating func voice() throws -> VoiceAnalyzer {
+        if let voiceAnalyzer { return voiceAnalyzer }
+        let made = try VoiceAnalyzer(options: VoiceAnalyzer.Options(measuresOnly: settings.measuresOnly),
+                                     governance: governance)
+        voiceAnalyzer = made
+        return made
+    }
+}
+
+/// Counts shared by the worker threads and the progress loop.
+/// @unchecked Sendable: every field is read and written only under `lock`.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private let total: Int
+    private var done: Int
+    private var failed: Int
+    private var finishedHere = 0
+    private var stopped: String?
+
+    init(total: Int, done: Int, failed: Int) {
+        self.total = total
+        self.done = done
+        self.failed = failed
+    }
+
+    func finished(ok: Bool) {
+        lock.withLock {
+            if ok { done += 1 } else { failed += 1 }
+            finishedHere += 1
+        }
+    }
+
+    func stop(with reason: String) { lock.withLock { if stopped == nil { stopped = reason } } }
+    var stopReason: String? { lock.withLock { stopped } }
+
+    func progress(elapsed: Double) -> BatchRunner.Progress {
+        lock.withLock {
+            BatchRunner.Progress(total: total, done: done, failed: failed, finishedHere: finishedHere, elapsed: elapsed)
+        }
+    }
+}
+
+/// Result documents as stored: sorted keys, so equal results are equal text.
+enum BatchJSON {
+    static func string<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,74 @@
+import Crypto
+import Foundation
+import MienCore
+import MienStore
+
+/// Every option of a batch run that changes results, as one value: it is hashed with the model versions into the
+/// run's fingerprint, which is part of every task key, so a result is only reused for the same input, models and
+/// options.
+public struct BatchSettings: Sendable, Codable, Hashable {
+    public var detector = AnalysisOptions.Detector.blaze.rawValue
+    public var maxPixels = 50_000_000
+    public var crops = false
+    public var flipAverage: Bool?
+    public var measuresOnly = false
+    /// Video: analyse every Nth frame, or about this many frames per second.
+    public var videoEvery = 1
+    public var videoFPS: Double?
+    /// Video: 1 in batch runs (detector on every frame). The interactive default (10) runs discovery detection beside
+    /// the analysis, and whether it has finished at a given frame depends on thread timing; a batch run's results
+    /// must not, so that a resumed run exports exactly what an uninterrupted one does (docs/BATCH.md).
+    public var detectEvery = 1
+    public var smoothingSeconds = 0.4
+
+    public init() {}
+
+    public var analysisOptions: AnalysisOptions {
+        var o = AnalysisOptions()
+        o.detector = AnalysisOptions.Detector(rawValue: detector) ?? .blaze
+        o.maxPixels = maxPixels
+        o.crops = crops
+        o.flipAverage = flipAverage
+        o.measuresOnly = measuresOnly
+        return o
+    }
+
+    public var videoOptions: VideoOptions {
+        var o = VideoOptions()
+        o.analysis.detector = AnalysisOptions.Detector(rawValue: detector) ?? .blaze
+        o.analysis.maxPixels = maxPixels
+        o.analysis.measuresOnly = measuresOnly
+        o.every = videoEvery
+        o.targetFPS = videoFPS
+        o.detectEvery = detectEvery
+        o.smoothingSeconds = smoothingSeconds
+        o.thumbnails = false
+        o.deliverFrames = false
+        return o
+    }
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// SHA-256 over the settings, the model versions and the result format.
+    public func fingerprint(models: String) -> String {
+        TaskKey.hex(SHA256.hash(data: Data(("mien-batch/1\n" + json + "\n" + models).utf8)))
+    }
+}
+
+/// Task keys: SHA-256 of the input's content digest and the run's fingerprint.
+public enum TaskKey {
+    public static func make(contentDigest: String, fingerprint: String) -> String {
+        hex(SHA256.hash(data: Data((contentDigest + "\n" + fingerprint).utf8)))
+    }
+
+    /// The key of an input that could not be read: it still becomes a task, which fails with the reason.
+    public static func unreadable(path: String, fingerprint: String) -> String {
+        make(contentDigest: "unreadable:" + path, fingerprint: fingerprint)
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
+}

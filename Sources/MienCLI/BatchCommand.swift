@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import Mien
+import MienCore
+import MienStore
+import MienVision
+
+/// `mien batch`: a corpus run on a resumable SQLite run file. The run itself is the default subcommand.
+struct BatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch",
+        abstract: "Analyse a corpus (images, videos, audio) in parallel into a resumable run file.",
+        discussion: """
+            'mien batch INPUT... --out RUN.sqlite' writes every task to the run file, then analyses them on --jobs \
+            threads. Re-running the same command resumes: finished tasks are skipped, interrupted ones redone. \
+            See docs/BATCH.md.
+            """,
+        subcommands: [BatchRunCommand.self, BatchStatusCommand.self, BatchExportCommand.self,
+                      BatchRetryFailedCommand.self, BatchMergeCommand.self],
+        defaultSubcommand: BatchRunCommand.self)
+}
+
+struct BatchRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Analyse inputs into a run file (the default: 'mien batch INPUT... --out RUN.sqlite').",
+        discussion: """
+            Inputs: files, folders (recursive), globs ('photos/*.jpg', quoted), and @list files (one input a line). \
+            Each input is a task keyed by its content (SHA-256), the model versions and the options; an input that \
+            cannot be analysed becomes a failed task with the reason and the run goes on. Exit codes: 0 every task \
+            done; 1 some tasks failed or were parked ('mien batch status' lists them); 2 usage error or a run file \
+            that cannot be used.
+            """)
+
+    @Argument(help: "Image, video or audio files, folders, globs, or @list files.")
+    var inputs: [String]
+
+    @Option(help: "The run file (SQLite). Created when missing; an existing one is resumed.")
+    var out: String
+
+    @Option(help: "Worker threads, each with its own models (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Take only slice i of N of the inputs (by a hash of each path), e.g. 0/3. Also read from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX with MIEN_SHARD_COUNT.")
+    var shard: String?
+
+    @Option(help: "Park a task after this many starts that never finished (an input that kills the process).")
+    var maxAttempts = 3
+
+    @Option(help: "Face detector: blaze (default), blaze-full, blaze-short, hog, hog-up, haar.")
+    var detector: String = AnalysisOptions.Detector.blaze.rawValue
+
+    @Option(help: "Refuse images larger than this many megapixels, checked from the header before decoding.")
+    var maxMegapixels: Double = 50
+
+    @Flag(help: "Treat each image as one already-cropped face (research datasets): no detector runs.")
+    var crops = false
+
+    @Flag(inversion: .prefixedNo, help: "Average the expression model over each face and its mirror image.")
+    var flip: Bool?
+
+    @Option(help: "Videos: analyse every Nth frame.")
+    var every = 1
+
+    @Option(help: "Videos: analyse about this many frames per second (instead of --every).")
+    var fps: Double?
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    @OptionGroup var trust: TrustOptions
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        guard every >= 1 else { throw ValidationError("--every must be at least 1") }
+        if let fps, fps <= 0 { throw ValidationError("--fps must be positive") }
+        guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be positive") }
+        guard AnalysisOptions.Detector(rawValue: detector) != nil else {
+            throw ValidationError("unknown detector '\(detector)'; choose one of "
+                                  + AnalysisOptions.Detector.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        do {
+            if let shard { _ = try CorpusShard(parsing: shard) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func run() throws {
+        // Parallelism comes from the worker threads; OpenCV inside each stays on one thread.
+        VisionThreads.set(1)
+        var settings = BatchSettings()
+        settings.detector = detector
+        settings.maxPixels = Int(maxMegapixels * 1_000_000)
+        settings.crops = crops
+        settings.flipAverage = flip
+        settings.measuresOnly = !trust.requestedOutputs.contains(.expressions)
+        settings.videoEvery = every
+        settings.videoFPS = fps
+
+        let slice = try shard.map(CorpusShard.init(parsing:)) ?? CorpusShard.fromEnvironment()
+        var expansion = CorpusInputs.expand(inputs)
+        for warning in expansion.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        if let slice { expansion.inputs = expansion.inputs.filter { slice.contains($0.path) } }
+        guard !expansion.inputs.isEmpty || slice != nil else { throw BatchError.noInputs }
+
+        let runFile = URL(fileURLWithPath: out)
+        let store = try BatchCLI.open(runFile, exclusive: true)
+        let runner = try BatchRunner(store: store, settings: settings, governance: try trust.governance(), jobs: jobs,
+                                     maxAttempts: maxAttempts,
+                                     scratchDirectory: URL(fileURLWithPath: runFile.path + "-scratch"))
+        let prepared = try BatchCLI.reporting { try runner.prepare(expansion.inputs) }
+        var intro = "\(runFile.path): \(expansion.inputs.count) input(s)"
+        if let slice { intro += " in shard \(slice)" }
+        intro += ": \(prepared.added) new, \(prepared.unchanged) known, \(prepared.changed) changed"
+        if expansion.skipped > 0 { intro += "; \(expansion.skipped) file(s) of other types skipped" }
+        FileHandle.standardError.write(Data((intro + "; \(jobs) job(s)\n").utf8))
+
+        let line = BatchProgressLine(enabled: !quiet)
+        let counts = try runner.run(onProgress: line.show)
+        line.finish()
+        print("done \(counts.done), failed \(counts.failed), parked \(counts.parked), queued \(counts.queued) "
+              + "of \(counts.total) task(s); \(counts.resultRows) result row(s) in \(runFile.path)")
+        if counts.failed + counts.parked > 0 {
+            FileHandle.standardError.write(Data("\(counts.failed + counts.parked) task(s) did not finish; 'mien batch status \(runFile.path)' lists them with reasons, 'mien batch retry-failed' queues them again.\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Shared by the batch subcommands: opening a run file with an exit code of 2 when it cannot be used.
+enum BatchCLI {
+    static func open(_ url: URL, exclusive: Bool) throws -> SQLiteJobStore {
+        try reporting { try SQLiteJobStore(url: url, exclusive: exclusive) }
+    }
+
+    /// A run file that cannot be used (in use, another schema, other options) ends the command with exit code 2.
+    static func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as JobStoreError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// done/total, rate, ETA and failures: rewritten in place on a terminal, a plain line every 5 s otherwise.
+/// @unchecked Sendable: `lastPlain`, the only mutable state, is read and written under `lock`.
+final class BatchProgressLine: @unchecked Sendable {
+    let enabled: Bool
+    let terminal = isatty(2) == 1
+    private let lock = NSLock()
+    private var lastPlain = 0.0
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ p: BatchRunner.Progress) {
+        guard enabled else { return }
+        let share = p.total > 0 ? Double(p.done + p.failed) / Double(p.total) : 1
+        let bar = String(repeating: "#", count: Int(share * 20)) + String(repeating: ".", count: 20 - Int(share * 20))
+        let eta = p.eta.map { String(format: "ETA %.0f s", $0) } ?? "ETA -"
+        let text = String(format: "[%@] %d/%d done, %.1f tasks/s, %@, %d failed", bar, p.done, p.total, p.rate, eta,
+                          p.failed)
+        if terminal {
+            FileHandle.standardError.write(Data(("\r" + text + "\u{1B}[K").utf8))
+        } else {
+            let due = lock.withLock { () -> Bool in
+                guard p.elapsed - lastPlain >= 5 else { return false }
+                lastPlain = p.elapsed
+                return true
+            }
+            if due { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+        }
+    }
+
+    func finish() {
+        if enabled && terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

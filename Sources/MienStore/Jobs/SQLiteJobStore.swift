@@ -1,0 +1,265 @@
+import Foundation
+import GRDB
+
+/// The run file of `mien batch`: an SQLite database (WAL, synchronous=FULL, every write one transaction), so a
+/// process killed at any instant leaves every acknowledged task and result on disk and nothing half-written.
+///
+/// One process works on a run at a time: the writer holds a `RunLock`; `status` and `export` read without it
+/// (WAL lets them read while a run writes). Inside that process, worker threads share this store; GRDB's queue
+/// serialises their transactions.
+public final class SQLiteJobStore: JobStore {
+    public let url: URL
+    let queue: DatabaseQueue
+    /// Held for the store's life when opened for writing.
+    private let lock: RunLock?
+
+    /// - Parameter exclusive: take the run lock (for running or changing the run); refused with
+    ///   `JobStoreError.runInUse` while another process holds it.
+    public init(url: URL, exclusive: Bool) throws {
+        self.url = url
+        lock = exclusive ? try RunLock(runFile: url) : nil
+        do {
+            if !FileManager.default.fileExists(atPath: url.path) {
+                guard exclusive else {
+                    throw JobStoreError.cannotOpen(path: url.path, reason: "no such file")
+                }
+                // Created private first: SQLite gives its -wal and -shm files the main file's permissions.
+                FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
+            var config = Configuration()
+            config.journalMode = .wal
+            config.busyMode = .timeout(StoreDatabase.busyTimeout)
+            config.foreignKeysEnabled = true
+            queue = try StoreDatabase.openRetryingWhileBusy(url, configuration: config)
+            try queue.read { db in try JobSchema.check(db, path: url.path) }
+            if exclusive { try JobSchema.migrator.migrate(queue) }
+        } catch let error as JobStoreError {
+            throw error
+        } catch {
+            throw JobStoreError.cannotOpen(path: url.path, reason: "\(error)")
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.write(body)
+        } catch let error as JobStoreError {
+            throw error
+        } catch {
+            throw JobStoreError.writeFailed(path: url.path, reason: "\(error)")
+        }
+    }
+
+    private var now: Double { Date().timeIntervalSince1970 }
+
+    // MARK: - Preparing
+
+    public func prepare(_ manifest: RunManifest, tasks: [NewTask]) throws -> PrepareSummary {
+        try write { db in
+            if let stored = try Self.fetchManifest(db) {
+                guard stored.fingerprint == manifest.fingerprint else {
+                    throw JobStoreError.runMismatch(path: url.path, stored: stored.options + " " + stored.models,
+                                                    requested: manifest.options + " " + manifest.models)
+                }
+            } else {
+                let classes = try manifest.expressionClasses.map {
+                    String(decoding: try JSONEncoder().encode($0), as: UTF8.self)
+                }
+                try db.execute(sql: """
+                    INSERT INTO run (id, fingerprint, options, models, expressionClasses, created)
+                    VALUES (1, ?, ?, ?, ?, ?)
+                    """, arguments: [manifest.fingerprint, manifest.options, manifest.models, classes,
+                                     manifest.created])
+            }
+            var summary = PrepareSummary()
+            let find = try db.makeStatement(sql: "SELECT id, key FROM task WHERE input = ?")
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO task (input, kind, key, state, priority, created) VALUES (?, ?, ?, 'queued', ?, ?)
+                """)
+            let requeue = try db.makeStatement(sql: """
+                UPDATE task SET key = ?, kind = ?, state = 'queued', attempts = 0, owner = NULL, lastError = NULL,
+                started = NULL, finished = NULL, seconds = NULL WHERE id = ?
+                """)
+            let clear = try db.makeStatement(sql: "DELETE FROM result WHERE taskId = ?")
+            let time = now
+            for task in tasks {
+                if let row = try Row.fetchOne(find, arguments: [task.input]) {
+                    let id: Int64 = row["id"]
+                    let key: String = row["key"]
+                    if key == task.key {
+                        summary.unchanged += 1
+                    } else {
+                        try clear.execute(arguments: [id])
+                        try requeue.execute(arguments: [task.key, task.kind.rawValue, id])
+                        summary.changed += 1
+                    }
+                } else {
+                    try insert.execute(arguments: [task.input, task.kind.rawValue, task.key, task.kind.claimPriority, time])
+                    summary.added += 1
+                }
+            }
+            return summary
+        }
+    }
+
+    public func recoverInterrupted(maxAttempts: Int) throws -> Int {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE task SET
+                  state = CASE WHEN attempts >= ? THEN 'parked' ELSE 'queued' END,
+                  lastError = 'interrupted: the process ended while analysing it (' || attempts || ' attempt(s))',
+                  owner = NULL
+                WHERE state = 'running'
+                """, arguments: [maxAttempts])
+            return db.changesCount
+        }
+    }
+
+    // MARK: - Working
+
+    public func claim(worker: String) throws -> ClaimedTask? {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, input, kind, key, attempts FROM task WHERE state = 'queued' ORDER BY priority, id LIMIT 1
+                """) else { return nil }
+            let id: Int64 = row["id"]
+            let attempt = (row["attempts"] as Int) + 1
+            try db.execute(sql: """
+                UPDATE task SET state = 'running', attempts = ?, owner = ?, started = ? WHERE id = ?
+                """, arguments: [attempt, worker, now, id])
+            let kind = MediaKind(rawValue: row["kind"]) ?? .image
+            return ClaimedTask(id: id, input: row["input"], kind: kind, key: row["key"], attempt: attempt,
+                               owner: worker)
+        }
+    }
+
+    public func complete(_ task: ClaimedTask, rows: ResultRows, seconds: Double) throws -> Bool {
+        defer { if case .lineFile(let file) = rows { try? FileManager.default.removeItem(at: file) } }
+        return try write { db in
+            try db.execute(sql: """
+                UPDATE task SET state = 'done', finished = ?, seconds = ?, lastError = NULL, owner = NULL
+                WHERE id = ? AND owner = ? AND state = 'running'
+                """, arguments: [now, seconds, task.id, task.owner])
+            guard db.changesCount == 1 else { return false }
+            let insert = try db.makeStatement(sql: "INSERT INTO result (taskId, seq, kind, payload) VALUES (?, ?, ?, ?)")
+            var seq = 0
+            func add(_ row: ResultRow) throws {
+                try insert.execute(arguments: [task.id, seq, row.kind, row.json])
+                seq += 1
+            }
+            switch rows {
+            case .documents(let documents):
+                for row in documents { try add(row) }
+            case .lineFile(let file):
+                try LineReader.forEachLine(in: file) { line in
+                    guard let row = ResultRow(line: line) else {
+                        throw JobStoreError.writeFailed(path: file.path, reason: "a result line has no kind")
+                    }
+                    try add(row)
+                }
+            }
+            return true
+        }
+    }
+
+    public func fail(_ task: ClaimedTask, reason: String, seconds: Double) throws {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE task SET state = 'failed', lastError = ?, finished = ?, seconds = ?, owner = NULL
+                WHERE id = ? AND owner = ? AND state = 'running'
+                """, arguments: [reason, now, seconds, task.id, task.owner])
+        }
+    }
+
+    public func retryFailed() throws -> Int {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE task SET state = 'queued', attempts = 0, owner = NULL, finished = NULL, seconds = NULL
+                WHERE state IN ('failed', 'parked')
+                """)
+            return db.changesCount
+        }
+    }
+
+    // MARK: - Reading
+
+    public func manifest() throws -> RunManifest? {
+        try queue.read { db in try Self.fetchManifest(db) }
+    }
+
+    static func fetchManifest(_ db: Database) throws -> RunManifest? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = 1") else { return nil }
+        let classesJSON: String? = row["expressionClasses"]
+        let classes = try classesJSON.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        return RunManifest(fingerprint: row["fingerprint"], options: row["options"], models: row["models"],
+                           expressionClasses: classes, created: row["created"])
+    }
+
+    public func counts() throws -> TaskCounts {
+        try queue.read { db in
+            var counts = TaskCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n, SUM(attempts) AS a FROM task GROUP BY state") {
+                let n: Int = row["n"]
+                counts.attempts += row["a"] as Int? ?? 0
+                switch TaskState(rawValue: row["state"]) {
+                case .queued: counts.queued = n
+                case .running: counts.running = n
+                case .done: counts.done = n
+                case .failed: counts.failed = n
+                case .parked: counts.parked = n
+                case nil: break
+                }
+            }
+            counts.resultRows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result") ?? 0
+            return counts
+        }
+    }
+
+    public func problems(limit: Int) throws -> [TaskProblem] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT input, state, attempts, lastError FROM task WHERE state IN ('failed', 'parked')
+                ORDER BY input LIMIT ?
+                """, arguments: [limit]).map {
+                TaskProblem(input: $0["input"], state: TaskState(rawValue: $0["state"]) ?? .failed,
+                            attempts: $0["attempts"], reason: $0["lastError"] ?? "")
+            }
+        }
+    }
+
+    public func forEachTask(_ body: (StoredTask, [StoredResultRow]) throws -> Void) throws {
+        try queue.read { db in
+            let rows = try db.makeStatement(sql: "SELECT seq, kind, payload FROM result WHERE taskId = ? ORDER BY seq")
+            let tasks = try Row.fetchCursor(db, sql: """
+                SELECT id, input, kind, key, state, attempts, lastError, finished FROM task ORDER BY input
+                """)
+            while let t = try tasks.next() {
+                let task = StoredTask(id: t["id"], input: t["input"], kind: MediaKind(rawValue: t["kind"]) ?? .image,
+                                      key: t["key"], state: TaskState(rawValue: t["state"]) ?? .queued,
+                                      attempts: t["attempts"], lastError: t["lastError"], finished: t["finished"])
+                let results = try Row.fetchAll(rows, arguments: [task.id]).map {
+                    StoredResultRow(seq: $0["seq"], kind: $0["kind"], json: $0["payload"])
+                }
+                try body(task, results)
+            }
+        }
+    }
+}
+
+/// Reads a text file line by line in 64 KiB pieces (a long video's result lines never sit in memory together).
+enum LineReader {
+    static func forEachLine(in url: URL, _ body: (Substring) throws -> Void) throws {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var pending = Data()
+        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                pending.removeSubrange(pending.startIndex...newline)
+                if !line.isEmpty { try body(Substring(line)) }
+            }
+        }
+        if !pending.isEmpty { try body(Substring(String(decoding: pending, as: UTF8.self))) }
+    }
+}
