@@ -25,3 +25,6 @@ public typealias StoreError = MienStore.StoreError
 
 /// The file extensions `mien analyze` takes from a folder.
 public let imageFileExtensions: Set<String> = ImageDecoder.imageExtensions
+public typealias JobStore = MienStore.JobStore
+public typealias SQLiteJobStore = MienStore.SQLiteJobStore
+public typealias JobStoreError = MienStore.JobStoreError

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import Mien
-import MienCore
-import MienStore
-import MienVision
 
 /// `mien batch`: a corpus run on a resumable SQLite run file. The run itself is the default subcommand.
 struct BatchCommand: ParsableCommand {
@@ -89,7 +86,7 @@ struct BatchRunCommand: ParsableCommand {
 
     func run() throws {
         // Parallelism comes from the worker threads; OpenCV inside each stays on one thread.
-        VisionThreads.set(1)
+        ComputeThreads.set(1)
         var settings = BatchSettings()
         settings.detector = detector
         settings.maxPixels = Int(maxMegapixels * 1_000_000)

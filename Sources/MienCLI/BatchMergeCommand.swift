@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import MienStore
 
 struct BatchMergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

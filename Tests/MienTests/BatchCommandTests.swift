@@ -1,5 +1,6 @@
 import Foundation
 import MienStore
+import MienTesting
 import XCTest
 
 /// `mien batch` end to end on small corpora: bad inputs, a second process, governance, shards.

@@ -1,5 +1,6 @@
 import Foundation
 import MienStore
+import MienTesting
 import XCTest
 
 /// `mien batch` over a real corpus (500 FER2013 images, the sample video, a RAVDESS clip), killed with SIGKILL at

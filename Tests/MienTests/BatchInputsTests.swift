@@ -1,6 +1,7 @@
 import Foundation
 import Mien
 import MienStore
+import MienTesting
 import XCTest
 
 /// Corpus expansion and sharding: which files become tasks, and how shards split them.

@@ -2,6 +2,7 @@ import Foundation
 import Mien
 import MienStore
 import MienVision
+import MienTesting
 import XCTest
 
 /// Corpora and process control for the `mien batch` tests.

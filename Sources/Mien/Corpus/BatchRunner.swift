@@ -5,11 +5,11 @@ import MienVision
 import MienVoice
 
 /// Runs a corpus through a `JobStore` on local threads: `prepare` writes every task before any starts, `run` lets
-/// `jobs` worker threads claim tasks one at a time, each with its own analysers (built once per thread and reused,
-/// since loading the models costs about half a second), and writes each result as its task finishes.
+/// `jobs` worker threads claim tasks one at a time over one `Engine` (models loaded once, `jobs` instances of each
+/// pooled stage), and writes each result as its task finishes.
 ///
-/// Governance applies per task exactly as for `mien analyze`: the analysers authorise the purpose when they are
-/// built and append one audit record per analysed input. An input that cannot be analysed fails its task with the
+/// Governance applies per task exactly as for `mien analyze`: the run's `Session` authorises the purpose once, and
+/// the analysers append one audit record per analysed input. An input that cannot be analysed fails its task with the
 /// reason; the run goes on.
 public final class BatchRunner: Sendable {
     public let store: any JobStore
@@ -20,10 +20,14 @@ public final class BatchRunner: Sendable {
     public let maxAttempts: Int
     /// Where video tasks stream their result lines before the completing transaction reads them.
     public let scratchDirectory: URL
+    /// The models, loaded once and shared by every worker thread.
+    public let engine: Engine
+    public let session: Session
     private let firstAnalyzer: Analyzer
     private let workerPrefix: String
 
-    /// Builds the first image analyser (so a refused purpose or a missing model stops here, before any task).
+    /// Authorises the purpose and loads the engine (so a refused purpose or a missing model stops here, before any
+    /// task).
     public init(store: any JobStore, settings: BatchSettings, governance: Governance, jobs: Int,
                 maxAttempts: Int = 3, scratchDirectory: URL) throws {
         self.store = store
@@ -32,14 +36,18 @@ public final class BatchRunner: Sendable {
         self.jobs = max(1, jobs)
         self.maxAttempts = max(1, maxAttempts)
         self.scratchDirectory = scratchDirectory
-        firstAnalyzer = try Analyzer(options: settings.analysisOptions, governance: governance)
+        session = try Session(governance: governance, measuresOnly: settings.analysisOptions.measuresOnly)
+        engine = try Engine(Engine.Configuration(detector: settings.analysisOptions.detector,
+                                                 modelsDirectory: settings.analysisOptions.modelsDirectory,
+                                                 expressionModel: session.grantsExpressions, instances: self.jobs))
+        firstAnalyzer = try Analyzer(engine: engine, session: session, options: settings.analysisOptions)
         workerPrefix = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
     }
 
     /// Expression model and voice model, as they enter the fingerprint.
     public var models: String {
         var parts = ["expression=" + (firstAnalyzer.modelVersion ?? "none")]
-        if !settings.measuresOnly, firstAnalyzer.classifier != nil,
+        if !settings.measuresOnly, firstAnalyzer.producesExpressions,
            let voice = try? ModelLocator.file(VoiceAnalyzer.modelFileName),
            let digest = try? Governance.digest(fileAt: voice) {
             parts.append("voice=\(VoiceAnalyzer.modelFileName)@\(digest.prefix(16))")
@@ -49,7 +57,7 @@ public final class BatchRunner: Sendable {
 
     public var manifest: RunManifest {
         let m = models
-        let classes = (firstAnalyzer.classifier as? OnnxExpressionClassifier)?.head.classes
+        let classes = firstAnalyzer.producesExpressions ? engine.expressionClasses : nil
         return RunManifest(fingerprint: settings.fingerprint(models: m), options: settings.json, models: m,
                            expressionClasses: classes)
     }
@@ -121,8 +129,7 @@ public final class BatchRunner: Sendable {
     /// One worker thread: its own analysers, built on first need and reused for every task it claims.
     private func work(worker index: Int, tally: Tally) throws {
         let owner = "\(workerPrefix)-w\(index)"
-        var analyzers = WorkerAnalyzers(settings: settings, governance: governance,
-                                        image: index == 0 ? firstAnalyzer : nil)
+        var analyzers = WorkerAnalyzers(settings: settings, engine: engine, session: session, image: firstAnalyzer)
         while tally.stopReason == nil, let task = try store.claim(worker: owner) {
             let started = DispatchTime.now().uptimeNanoseconds
             var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
@@ -192,46 +199,44 @@ public final class BatchRunner: Sendable {
     }
 }
 
-/// The analysers of one worker thread. Never shared: each thread owns its value.
+/// The analysers of one worker thread over the run's shared engine and session (cheap to make: they load
+/// nothing, except the engine's voice model on the first audio task). Never shared: each thread owns its value.
 struct WorkerAnalyzers {
     let settings: BatchSettings
-    let governance: Governance
-    private var imageAnalyzer: Analyzer?
+    let engine: Engine
+    let session: Session
+    private var imageAnalyzer: Analyzer
     private var videoAnalyzer: VideoAnalyzer?
     private var voiceAnalyzer: VoiceAnalyzer?
 
-    init(settings: BatchSettings, governance: Governance, image: Analyzer?) {
+    init(settings: BatchSettings, engine: Engine, session: Session, image: Analyzer) {
         self.settings = settings
-        self.governance = governance
+        self.engine = engine
+        self.session = session
         imageAnalyzer = image
     }
 
-    mutating func image() throws -> Analyzer {
-        if let imageAnalyzer { return imageAnalyzer }
-        let made = try Analyzer(options: settings.analysisOptions, governance: governance)
-        imageAnalyzer = made
-        return made
-    }
+    func image() throws -> Analyzer { imageAnalyzer }
 
     mutating func video() throws -> VideoAnalyzer {
         if let videoAnalyzer { return videoAnalyzer }
-        let made = try VideoAnalyzer(options: settings.videoOptions, governance: governance)
+        let made = try VideoAnalyzer(engine: engine, session: session, options: settings.videoOptions)
         videoAnalyzer = made
         return made
     }
 
     mutating func voice() throws -> VoiceAnalyzer {
         if let voiceAnalyzer { return voiceAnalyzer }
-        let made = try VoiceAnalyzer(options: VoiceAnalyzer.Options(measuresOnly: settings.measuresOnly),
-                                     governance: governance)
+        let made = try VoiceAnalyzer(engine: engine, session: session,
+                                     options: VoiceAnalyzer.Options(measuresOnly: settings.measuresOnly))
         voiceAnalyzer = made
         return made
     }
 }
 
 /// Counts shared by the worker threads and the progress loop.
-/// @unchecked Sendable: every field is read and written only under `lock`.
 final class Tally: @unchecked Sendable {
+    // Safe to share: every field is read and written only under `lock`.
     private let lock = NSLock()
     private let total: Int
     private var done: Int
