@@ -34,6 +34,11 @@ public final class Analyzer: Sendable {
                                              hint: "This engine was built for measures only; build it with the "
                                              + "expression model, or ask for measures only.")
         }
+        if session.grantsExpressions && !options.measuresOnly, let info = engine.expressionInfo,
+           !info.priors.contains(options.prior) {
+            throw AnalysisError.priorNotCalibrated(prior: options.prior.rawValue, model: info.version,
+                                                   available: info.priors.map(\.rawValue))
+        }
         self.engine = engine
         self.session = session
         self.options = options
@@ -123,7 +128,9 @@ public final class Analyzer: Sendable {
             let crops = try found.map { try faces.crop(image, face: $0) }
             timings["align"] = Clock.ms(since: t)
             t = Clock.now
-            let estimates = try classifiers.with { try $0.classify(crops, flipAverage: options.flipAverage) }
+            let estimates = try classifiers.with {
+                try $0.classify(crops, flipAverage: options.flipAverage, prior: options.prior)
+            }
             timings["classify"] = Clock.ms(since: t)
             for i in found.indices {
                 found[i].expression = faces.gated(estimates[i], pose: found[i].pose)

@@ -97,6 +97,8 @@ public final class Engine: Sendable {
     public var expressionModelVersion: String? { expressionInfo?.version }
     /// The expression classes in output order; nil when no model is loaded.
     public var expressionClasses: [String]? { expressionInfo?.classes }
+    /// The class priors the expression model is calibrated for (empty when none is loaded).
+    public var expressionPriors: [ExpressionPrior] { expressionInfo?.priors ?? [] }
     /// Per-class recall of the expression model on its test split (for report labels), when known.
     public var perClassRecall: [String: Double]? { expressionInfo?.perClassRecall }
 
@@ -125,6 +127,8 @@ struct ExpressionModelInfo: Sendable {
     var classes: [String]?
     var perClassRecall: [String: Double]?
     var template: AlignmentTemplate
+    /// The class priors the model is calibrated for.
+    var priors: [ExpressionPrior]
 
     init(_ classifier: any ExpressionClassifying) {
         version = classifier.modelVersion
@@ -132,6 +136,7 @@ struct ExpressionModelInfo: Sendable {
         let onnx = classifier as? OnnxExpressionClassifier
         classes = onnx?.head.classes
         perClassRecall = onnx?.head.perClassRecall
+        priors = onnx?.head.availablePriors ?? ExpressionPrior.allCases
     }
 }
 

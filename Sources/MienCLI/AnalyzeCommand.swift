@@ -17,34 +17,12 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write each image with boxes, landmarks and labels drawn into this directory.")
     var annotate: String?
 
-    @Option(help: "Face detector: blaze (default: BlazeFace full+short range), blaze-full, blaze-short, hog, hog-up, haar.")
-    var detector: String = AnalysisOptions.Detector.blaze.rawValue
-
-    @Option(help: "Refuse images larger than this many megapixels, checked from the header before decoding.")
-    var maxMegapixels: Double = 50
-
-    @Flag(help: "Treat each image as one already-cropped face (research datasets): no detector runs.")
-    var crops = false
-
-    @Flag(inversion: .prefixedNo, help: "Average the expression model over each face and its mirror image.")
-    var flip: Bool?
+    @OptionGroup var image: ImageOptions
 
     @OptionGroup var trust: TrustOptions
 
-    func validate() throws {
-        guard AnalysisOptions.Detector(rawValue: detector) != nil else {
-            throw ValidationError("unknown detector '\(detector)'; choose one of "
-                                  + AnalysisOptions.Detector.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be positive") }
-    }
-
     func run() throws {
-        var options = AnalysisOptions()
-        options.detector = AnalysisOptions.Detector(rawValue: detector) ?? .blazeFull
-        options.maxPixels = Int(maxMegapixels * 1_000_000)
-        options.crops = crops
-        options.flipAverage = flip
+        var options = image.applied()
         options.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         let governance = try trust.governance()
         let analyzer = try Analyzer(options: options, governance: governance)

@@ -21,6 +21,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Average over each face and its mirror image.") var flip: Bool?
     @Option(help: "Write confusion-matrix PNGs into this folder.") var confusionPng: String?
     @Flag(help: "JSON instead of tables.") var json = false
+    @OptionGroup var prior: PriorOption
 
     func validate() throws {
         guard (data != nil || images != nil) || FER2013.defaultDirectory() != nil else {
@@ -35,15 +36,17 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         guard let models = ModelLocator.directory() else { throw ValidationError("no Models folder found; set MIEN_MODELS") }
         if let images, let labels {
-            let report = try PhotoEvaluation.run(images: URL(fileURLWithPath: images), labels: URL(fileURLWithPath: labels),
-                                                 crops: crops, flip: flip)
-            if json { try printJSON(report) } else { print(report.table()) }
+            // Both priors, so a labelled set shows what each would have said.
+            let reports = try PhotoEvaluation.run(images: URL(fileURLWithPath: images), labels: URL(fileURLWithPath: labels),
+                                                  crops: crops, flip: flip)
+            if json { try printJSON(reports) } else { for r in reports { print(r.table()) } }
             return
         }
         guard let dir = data.map(URL.init(fileURLWithPath:)) ?? FER2013.defaultDirectory() else { return }
         let fer = try FER2013.load(from: dir, splits: [FER2013.Split(rawValue: split)!])
         let reports = try ExpressionEvaluation.evaluate(data: fer, split: FER2013.Split(rawValue: split)!,
-                                                        modelsDirectory: models, flip: flip)
+                                                        modelsDirectory: models, flip: flip,
+                                                        prior: prior.chosen)
         if let confusionPng {
             try FileManager.default.createDirectory(atPath: confusionPng, withIntermediateDirectories: true)
             for r in reports {

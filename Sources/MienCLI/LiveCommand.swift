@@ -39,6 +39,8 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "OpenCV threads for the analysis.")
     var threads = 1
 
+    @OptionGroup var prior: PriorOption
+
     @OptionGroup var trust: TrustOptions
 
     func validate() throws {
@@ -54,6 +56,7 @@ struct LiveCommand: ParsableCommand {
         ComputeThreads.set(threads)
         var options = VideoOptions()
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)
+        options.analysis.prior = prior.chosen
         options.detectEvery = detectEvery
         options.readTimeout = readTimeout
         options.openTimeout = openTimeout

@@ -61,6 +61,8 @@ struct VideoCommand: ParsableCommand {
     @Flag(help: "No progress display.")
     var quiet = false
 
+    @OptionGroup var prior: PriorOption
+
     @OptionGroup var trust: TrustOptions
 
     func validate() throws {
@@ -80,6 +82,7 @@ struct VideoCommand: ParsableCommand {
         var options = VideoOptions()
         options.analysis.detector = AnalysisOptions.Detector(rawValue: detector) ?? .blaze
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)
+        options.analysis.prior = prior.chosen
         options.every = every
         options.targetFPS = fps
         options.start = start

@@ -76,7 +76,7 @@ public struct FixedClassifier: ExpressionClassifying {
     public var template: AlignmentTemplate { .ferFraming.with(size: 48, channels: 1) }
     public var modelVersion: String { "fixed@1" }
 
-    public func classify(_ faces: [AlignedFace], flipAverage: Bool?) throws -> [ExpressionEstimate] {
+    public func classify(_ faces: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior) throws -> [ExpressionEstimate] {
         faces.map { _ in
             ExpressionEstimate(classes: classes, probabilities: probabilities, threshold: threshold, model: modelVersion)
         }

@@ -56,12 +56,17 @@ public final class OnnxExpressionClassifier: ExpressionClassifying, Sendable {
     /// Temperature and abstention threshold for the current flip setting.
     public var calibration: ExpressionModelSpec.Head.Calibration { head.calibration(flipAveraged: flipAverage) }
 
-    public func classify(_ faces: [AlignedFace], flipAverage: Bool? = nil) throws -> [ExpressionEstimate] {
+    public func classify(_ faces: [AlignedFace], flipAverage: Bool? = nil,
+                         prior: ExpressionPrior = .natural) throws -> [ExpressionEstimate] {
         let flip = flipAverage ?? self.flipAverage
-        let c = head.calibration(flipAveraged: flip)
+        let (c, logPrior) = try head.calibration(prior: prior, flipAveraged: flip, model: modelVersion)
         return try logits(for: faces, flip: flip).map {
-            ExpressionEstimate(classes: head.classes, probabilities: Calibration.softmax($0, temperature: c.temperature),
-                               threshold: c.abstainThreshold, model: modelVersion)
+            var e = ExpressionEstimate(classes: head.classes,
+                                       probabilities: Calibration.softmax($0, temperature: c.temperature,
+                                                                          subtractingLogPrior: logPrior),
+                                       threshold: c.abstainThreshold, model: modelVersion)
+            e.prior = prior.rawValue
+            return e
         }
     }
 

@@ -15,9 +15,10 @@ public protocol LandmarkLocating: Sendable {
 }
 
 /// Classifies aligned faces; all faces of an image go through in one batch. `flipAverage` nil takes the model's
-/// own default (its JSON says whether it was calibrated flip-averaged).
+/// own default (its JSON says whether it was calibrated flip-averaged); `prior` chooses the class prior the
+/// probabilities are calibrated under (`AnalysisError.priorNotCalibrated` when the model has no such calibration).
 public protocol ExpressionClassifying: Sendable {
     var template: AlignmentTemplate { get }
     var modelVersion: String { get }
-    func classify(_ faces: [AlignedFace], flipAverage: Bool?) throws -> [ExpressionEstimate]
+    func classify(_ faces: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior) throws -> [ExpressionEstimate]
 }

@@ -38,4 +38,23 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("head pose"))
         XCTAssertTrue(run.stdout.contains("inter-ocular distance"))
     }
+
+    /// `--prior` chooses the class prior; every estimate says which; an unknown one is a usage error with the list.
+    func testPriorOptionReachesEveryEstimate() throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let face = TestSupport.sample("nasa_astronaut_eileen_collins.png").path
+        for prior in ["natural", "balanced"] {
+            let run = try TestSupport.run(["analyze", "--json", "--prior", prior, face], home: home)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let faces = ((doc["images"] as? [[String: Any]])?.first?["faces"] as? [[String: Any]]) ?? []
+            XCTAssertEqual(faces.count, 1)
+            let expression = try XCTUnwrap(faces.first?["expression"] as? [String: Any])
+            XCTAssertEqual(expression["prior"] as? String, prior)
+            XCTAssertEqual(expression["label"] as? String, "happiness", "a broad smile is happiness under either prior")
+        }
+        let bad = try TestSupport.run(["analyze", "--prior", "uniform", face], home: home)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("choose one of: natural, balanced"), bad.stderr)
+    }
 }

@@ -24,12 +24,18 @@ final class EvalCommandTests: XCTestCase {
             """.write(to: labels, atomically: true, encoding: .utf8)
         let run = try TestSupport.run(["eval", "--images", dir.path, "--labels", labels.path, "--json"], home: home)
         XCTAssertEqual(run.status, 0, run.stderr)
-        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual(report["photos"] as? Int, 4)
-        XCTAssertEqual(report["missedFaces"] as? Int, 1, "the flag has no face: missed, not wrong")
-        let c = try XCTUnwrap(report["classification"] as? [String: Any])
-        XCTAssertEqual(c["count"] as? Int, 3)
+        // One report per prior: natural first, then balanced.
+        let reports = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(reports.count, 2)
+        for report in reports {
+            XCTAssertEqual(report["photos"] as? Int, 4)
+            XCTAssertEqual(report["missedFaces"] as? Int, 1, "the flag has no face: missed, not wrong")
+            XCTAssertEqual((report["classification"] as? [String: Any])?["count"] as? Int, 3)
+        }
+        let c = try XCTUnwrap(reports[0]["classification"] as? [String: Any])
+        XCTAssertEqual(c["prior"] as? String, "natural")
         XCTAssertEqual(c["accuracy"] as? Double, 1.0, "astronaut, angry close-up and the laugh are clear expressions")
+        XCTAssertEqual((reports[1]["classification"] as? [String: Any])?["prior"] as? String, "balanced")
     }
 
     func testMissingLabelsIsAUsageError() throws {

@@ -97,4 +97,62 @@ final class ExpressionModelTests: XCTestCase {
         XCTAssertGreaterThan(ferplus.recall[ferplus.classes.firstIndex(of: "disgust")!], 0)
         XCTAssertGreaterThanOrEqual(ferplus.selectiveAccuracy, 0.85)
     }
+
+    /// The balanced prior on PrivateTest: it trades accuracy on FER+'s own (natural) distribution for recall of
+    /// the rare classes, and its probabilities stay calibrated for a class-balanced population.
+    func testBalancedPriorRaisesMacroRecallAndStaysCalibrated() throws {
+        guard let dir = FER2013.defaultDirectory() else {
+            throw XCTSkip("FER2013 not found at ../shared/data/fer2013 (or $MIEN_FER2013): skipping the prior check")
+        }
+        let data = try FER2013.load(from: dir, splits: [.privateTest])
+        let natural = try ExpressionEvaluation.evaluate(data: data, split: .privateTest, modelsDirectory: Self.models)
+        let balanced = try ExpressionEvaluation.evaluate(data: data, split: .privateTest, modelsDirectory: Self.models,
+                                                         prior: .balanced)
+        let n = try XCTUnwrap(natural.first { $0.head == "ferplus" })
+        let b = try XCTUnwrap(balanced.first { $0.head == "ferplus" })
+        print(b.table())
+        XCTAssertEqual(b.prior, "balanced")
+        XCTAssertGreaterThan(b.macroRecall, n.macroRecall + 0.03)
+        for rare in ["disgust", "fear", "contempt"] {
+            let i = try XCTUnwrap(b.classes.firstIndex(of: rare))
+            XCTAssertGreaterThan(b.recall[i], n.recall[i], rare)
+        }
+        XCTAssertLessThan(b.eceClassBalanced, n.eceClassBalanced, "balanced probabilities fit a balanced population better")
+        XCTAssertLessThanOrEqual(b.eceClassBalanced, 0.05)
+    }
+
+    /// A prior the model has no calibration for is refused with the list it has; estimates say their prior.
+    func testPriorWithoutCalibrationIsRefusedWithTheChoices() throws {
+        let face = AlignedFace(width: 48, height: 48, channels: 1, pixels: [UInt8](repeating: 120, count: 2304),
+                               transform: SimilarityTransform(scale: 1, rotation: 0, tx: 0, ty: 0))
+        let shipped = try OnnxExpressionClassifier(modelsDirectory: Self.models)
+        XCTAssertEqual(Set(shipped.head.availablePriors), Set(ExpressionPrior.allCases))
+        let estimate = try XCTUnwrap(try shipped.classify([face], flipAverage: false, prior: .balanced).first)
+        XCTAssertEqual(estimate.prior, "balanced")
+        XCTAssertEqual(estimate.probabilities.reduce(0, +), 1, accuracy: 1e-9)
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mien-prior-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: Self.models.appendingPathComponent("expression.onnx"),
+                                         to: dir.appendingPathComponent("expression.onnx"))
+        var json = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: Self.models.appendingPathComponent("expression.json"))) as? [String: Any])
+        var heads = try XCTUnwrap(json["heads"] as? [String: Any])
+        var ferplus = try XCTUnwrap(heads["ferplus"] as? [String: Any])
+        ferplus.removeValue(forKey: "priors")
+        heads["ferplus"] = ferplus
+        json["heads"] = heads
+        try JSONSerialization.data(withJSONObject: json).write(to: dir.appendingPathComponent("expression.json"))
+        let older = try OnnxExpressionClassifier(modelsDirectory: dir)
+        XCTAssertThrowsError(try older.classify([face], flipAverage: false, prior: .balanced)) { error in
+            guard case AnalysisError.priorNotCalibrated(let prior, _, let available) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(prior, "balanced")
+            XCTAssertEqual(available, ["natural"])
+            XCTAssertTrue("\(error)".contains("it has: natural"), "\(error)")
+        }
+        XCTAssertEqual(try older.classify([face], flipAverage: false, prior: .natural).first?.prior, "natural")
+    }
 }

@@ -16,14 +16,19 @@ public struct ClassificationReport: Sendable, Codable {
     /// confusion[truth][predicted]
     public var confusion: [[Int]]
     public var ece: Double
+    /// ECE with every class weighted equally (what a balanced-prior estimate is calibrated for).
+    public var eceClassBalanced: Double
     public var eceUncalibrated: Double
+    /// The class prior the probabilities were computed under.
+    public var prior: String
     public var threshold: Double
     public var coverage: Double
     public var selectiveAccuracy: Double
 
     public init(head: String, labels: String, classes: [String], truth: [Int], probabilities: [[Double]],
-                uncalibrated: [[Double]], threshold: Double) {
+                uncalibrated: [[Double]], threshold: Double, prior: String = ExpressionPrior.natural.rawValue) {
         self.head = head
+        self.prior = prior
         self.labels = labels
         self.classes = classes
         let k = classes.count
@@ -63,6 +68,8 @@ public struct ClassificationReport: Sendable, Codable {
         let present = (0..<k).filter { confusion[$0].reduce(0, +) > 0 }
         macroRecall = present.isEmpty ? 0 : present.map { recall[$0] }.reduce(0, +) / Double(present.count)
         ece = Calibration.expectedCalibrationError(confidences: confidences, correct: correct)
+        eceClassBalanced = Calibration.expectedCalibrationError(
+            confidences: confidences, correct: correct, weights: PriorFitting.classBalancedWeights(truth, classes: k))
         eceUncalibrated = Calibration.expectedCalibrationError(confidences: rawConf, correct: rawCorrect)
         self.threshold = threshold
         coverage = count > 0 ? Double(answered) / Double(count) : 0
@@ -71,10 +78,12 @@ public struct ClassificationReport: Sendable, Codable {
 
     /// A plain-text table: headline numbers, per-class precision/recall/F1, and the confusion matrix.
     public func table() -> String {
-        var out = String(format: "%@ head on %@: %d faces\n  accuracy %.2f%%   macro recall %.2f%%   ECE %.2f%% "
-                         + "(uncalibrated %.2f%%)   threshold %.3f: coverage %.1f%%, selective accuracy %.2f%%\n",
-                         head, labels, count, accuracy * 100, macroRecall * 100, ece * 100, eceUncalibrated * 100,
-                         threshold, coverage * 100, selectiveAccuracy * 100)
+        var out = String(format: "%@ head on %@: %d faces, %@ prior\n  accuracy %.2f%%   macro recall %.2f%%   "
+                         + "ECE %.2f%% (class-balanced %.2f%%; uncalibrated %.2f%%)   threshold %.3f: coverage %.1f%%, "
+                         + "selective accuracy %.2f%%\n",
+                         head, labels, count, prior, accuracy * 100, macroRecall * 100, ece * 100,
+                         eceClassBalanced * 100, eceUncalibrated * 100, threshold, coverage * 100,
+                         selectiveAccuracy * 100)
         out += "  class        precision  recall     F1   support\n"
         for (i, c) in classes.enumerated() {
             out += String(format: "  %-11@ %9.3f %7.3f %6.3f %8d\n", c, precision[i], recall[i], f1[i],
@@ -100,12 +109,12 @@ public enum ExpressionEvaluation {
     }
 
     /// Raw logits of one head for many faces, in batches.
-    public static func logits(_ classifier: OnnxExpressionClassifier, faces: [AlignedFace],
+    public static func logits(_ classifier: OnnxExpressionClassifier, faces: [AlignedFace], flip: Bool? = nil,
                               batch: Int = 256) throws -> [[Float]] {
         var out: [[Float]] = []
         var start = 0
         while start < faces.count {
-            out += try classifier.logits(for: Array(faces[start..<min(start + batch, faces.count)]))
+            out += try classifier.logits(for: Array(faces[start..<min(start + batch, faces.count)]), flip: flip)
             start += batch
         }
         return out
@@ -113,7 +122,7 @@ public enum ExpressionEvaluation {
 
     /// FER+ head on FER+ majority labels (rows with an emotion majority) and FER2013 head on the original labels.
     public static func evaluate(data: FER2013, split: FER2013.Split, modelsDirectory: URL,
-                                flip: Bool? = nil) throws -> [ClassificationReport] {
+                                flip: Bool? = nil, prior: ExpressionPrior = .natural) throws -> [ClassificationReport] {
         let rows = data.rows.indices.filter { data.rows[$0].split == split }
         var reports: [ClassificationReport] = []
         for headName in ["ferplus", "fer2013"] {
@@ -122,12 +131,13 @@ public enum ExpressionEvaluation {
             let kept = headName == "ferplus" ? rows.filter { data.rows[$0].ferPlusMajority != nil } : rows
             let truth = kept.map { headName == "ferplus" ? data.rows[$0].ferPlusMajority! : data.rows[$0].ferLabel }
             let l = try logits(classifier, faces: faces(data, rows: kept))
-            let t = classifier.calibration.temperature
+            let (c, logPrior) = try classifier.head.calibration(prior: prior, flipAveraged: classifier.flipAverage,
+                                                                model: classifier.modelVersion)
             reports.append(ClassificationReport(
                 head: headName, labels: headName == "ferplus" ? "FER+ majority labels" : "FER2013 original labels",
                 classes: classifier.head.classes, truth: truth,
-                probabilities: l.map { Calibration.softmax($0, temperature: t) },
-                uncalibrated: l.map { Calibration.softmax($0) }, threshold: classifier.calibration.abstainThreshold))
+                probabilities: l.map { Calibration.softmax($0, temperature: c.temperature, subtractingLogPrior: logPrior) },
+                uncalibrated: l.map { Calibration.softmax($0) }, threshold: c.abstainThreshold, prior: prior.rawValue))
         }
         return reports
     }

@@ -20,16 +20,27 @@ public enum PhotoEvaluation {
     static let synonyms = ["happy": "happiness", "sad": "sadness", "angry": "anger", "surprised": "surprise",
                            "disgusted": "disgust", "fearful": "fear"]
 
-    public static func run(images: URL, labels: URL, crops: Bool, flip: Bool?) throws -> Report {
+    /// Runs the whole pipeline over the labelled photos once per prior (one engine shared); one report per prior.
+    public static func run(images: URL, labels: URL, crops: Bool, flip: Bool?,
+                           priors: [ExpressionPrior] = ExpressionPrior.allCases) throws -> [Report] {
+        let governance = Governance(purpose: .researchWithConsent, actor: "mien eval",
+                                    home: FileManager.default.temporaryDirectory.appendingPathComponent("mien-eval"))
+        let session = try Session(governance: governance)
+        let engine = try Engine()
+        return try priors.map { prior in
+            var options = AnalysisOptions()
+            options.crops = crops
+            options.flipAverage = flip
+            options.prior = prior
+            return try run(images: images, labels: labels,
+                           analyzer: try Analyzer(engine: engine, session: session, options: options))
+        }
+    }
+
+    static func run(images: URL, labels: URL, analyzer: Analyzer) throws -> Report {
         guard let text = try? String(contentsOf: labels, encoding: .utf8) else {
             throw AnalysisError.fileNotFound(path: labels.path)
         }
-        var options = AnalysisOptions()
-        options.crops = crops
-        options.flipAverage = flip
-        let analyzer = try Analyzer(options: options, governance: Governance(
-            purpose: .researchWithConsent, actor: "mien eval",
-            home: FileManager.default.temporaryDirectory.appendingPathComponent("mien-eval")))
         let classes = Circumplex.ferPlusOrder
         var truth: [Int] = [], probs: [[Double]] = [], missed = 0, unreadable: [String] = [], photos = 0
         var threshold = 0.5
@@ -55,6 +66,6 @@ public enum PhotoEvaluation {
         return Report(photos: photos, missedFaces: missed, unreadable: unreadable,
                       classification: ClassificationReport(head: "ferplus", labels: "folder labels", classes: classes,
                                                            truth: truth, probabilities: probs, uncalibrated: probs,
-                                                           threshold: threshold))
+                                                           threshold: threshold, prior: analyzer.options.prior.rawValue))
     }
 }

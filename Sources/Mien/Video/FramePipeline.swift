@@ -165,7 +165,8 @@ struct FramePipeline {
         try drain(emit: emit)
         guard !pending.isEmpty else { return }
         inFlight = (pending, ClassificationJob(classifier: classifier, crops: pending.flatMap(\.crops),
-                                                flipAverage: analyzer.options.analysis.flipAverage))
+                                                flipAverage: analyzer.options.analysis.flipAverage,
+                                                prior: analyzer.options.analysis.prior))
         pending = []
         // Live inputs (one-frame batches) emit at once: latency matters more there than overlap.
         if batchFrames == 1 { try drain(emit: emit) }
@@ -309,14 +310,14 @@ final class ClassificationJob: @unchecked Sendable {
     private var result: Result<[ExpressionEstimate], Error> = .success([])
     private(set) var nanoseconds: UInt64 = 0
 
-    init(classifier: (any ExpressionClassifying)?, crops: [AlignedFace], flipAverage: Bool?) {
+    init(classifier: (any ExpressionClassifying)?, crops: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior) {
         guard let classifier, !crops.isEmpty else {
             done.signal()
             return
         }
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             let start = DispatchTime.now().uptimeNanoseconds
-            result = Result { try classifier.classify(crops, flipAverage: flipAverage) }
+            result = Result { try classifier.classify(crops, flipAverage: flipAverage, prior: prior) }
             nanoseconds = DispatchTime.now().uptimeNanoseconds - start
             done.signal()
         }

@@ -11,6 +11,10 @@ public enum AnalysisError: RemedyWorded, Sendable, Hashable {
     case modelMissing(path: String, hint: String)
     case modelInvalid(path: String, reason: String)
     case backend(stage: String, reason: String)
+    /// A prior name that is not one of Mien's.
+    case unknownPrior(name: String, available: [String])
+    /// The expression model has no calibration for the prior asked for.
+    case priorNotCalibrated(prior: String, model: String, available: [String])
 
     public func message(_ words: RemedyWording) -> String {
         switch self {
@@ -37,6 +41,11 @@ public enum AnalysisError: RemedyWorded, Sendable, Hashable {
             return "model file \(p) cannot be used: \(r)"
         case .backend(let stage, let r):
             return "\(stage) failed: \(r)"
+        case .unknownPrior(let name, let available):
+            return "'\(name)' is not a prior; choose one of: \(available.joined(separator: ", "))."
+        case .priorNotCalibrated(let prior, let model, let available):
+            return "the expression model \(model) has no calibration for the \(prior) prior; it has: "
+                + available.joined(separator: ", ") + ". Choose one of those, or fit it with `mien calibrate-prior`."
         }
     }
 

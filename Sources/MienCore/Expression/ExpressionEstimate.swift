@@ -19,6 +19,9 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
     public var model: String
     /// Why the estimate says "uncertain" when it is not low confidence (e.g. a head turned beyond the model's range).
     public var abstainReason: String?
+    /// The class prior the probabilities are computed under (`ExpressionPrior`); nil for estimates without one
+    /// (the voice model).
+    public var prior: String?
 
     public init(classes: [String], probabilities: [Double], threshold: Double, model: String) {
         self.classes = classes
@@ -64,6 +67,7 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
         case label, confidence, threshold, probabilities, valence, arousal, basis, model
         case derived
         case abstainReason = "abstain_reason"
+        case prior
     }
 
     private struct DynamicKey: CodingKey {
@@ -88,6 +92,7 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
         try c.encode(basis, forKey: .basis)
         try c.encode(model, forKey: .model)
         try c.encodeIfPresent(abstainReason, forKey: .abstainReason)
+        try c.encodeIfPresent(prior, forKey: .prior)
     }
 
     public init(from decoder: Decoder) throws {
@@ -106,5 +111,6 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
         basis = try c.decode(String.self, forKey: .basis)
         model = try c.decode(String.self, forKey: .model)
         abstainReason = try c.decodeIfPresent(String.self, forKey: .abstainReason)
+        prior = try c.decodeIfPresent(String.self, forKey: .prior)
     }
 }

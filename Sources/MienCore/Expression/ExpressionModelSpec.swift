@@ -40,12 +40,54 @@ public struct ExpressionModelSpec: Sendable, Codable, Hashable {
         public var abstainThreshold: Double
         public var perClassRecall: [String: Double]?
         public var singleView: Calibration?
+        /// Calibrations under other class priors than the training data's (`ExpressionPrior`), by name.
+        public var priors: [String: PriorCalibration]?
+
+        /// One prior's log class frequencies and its own temperature and threshold (flip-averaged, and for one
+        /// view), fitted on PublicTest.
+        public struct PriorCalibration: Sendable, Codable, Hashable {
+            /// log of the training prior, subtracted from the tempered logits.
+            public var logPrior: [Double]
+            public var temperature: Double
+            public var abstainThreshold: Double
+            public var singleView: Calibration?
+
+            public init(logPrior: [Double], temperature: Double, abstainThreshold: Double, singleView: Calibration?) {
+                self.logPrior = logPrior
+                self.temperature = temperature
+                self.abstainThreshold = abstainThreshold
+                self.singleView = singleView
+            }
+
+            private enum CodingKeys: String, CodingKey {
+                case logPrior = "log_prior", temperature
+                case abstainThreshold = "abstain_threshold"
+                case singleView = "single_view"
+            }
+        }
 
         private enum CodingKeys: String, CodingKey {
-            case output, classes, temperature
+            case output, classes, temperature, priors
             case abstainThreshold = "abstain_threshold"
             case perClassRecall = "per_class_recall"
             case singleView = "single_view"
+        }
+
+        /// The priors this head can answer under.
+        public var availablePriors: [ExpressionPrior] {
+            ExpressionPrior.allCases.filter { $0 == .natural || priors?[$0.rawValue] != nil }
+        }
+
+        /// Temperature, threshold and the log prior to subtract for `prior` and the view setting in use.
+        public func calibration(prior: ExpressionPrior, flipAveraged: Bool, model: String) throws
+            -> (calibration: Calibration, logPrior: [Double]?) {
+            if prior == .natural { return (calibration(flipAveraged: flipAveraged), nil) }
+            guard let p = priors?[prior.rawValue], p.logPrior.count == classes.count else {
+                throw AnalysisError.priorNotCalibrated(prior: prior.rawValue, model: model,
+                                                       available: availablePriors.map(\.rawValue))
+            }
+            if !flipAveraged, let single = p.singleView { return (single, p.logPrior) }
+            return (Calibration(temperature: p.temperature, abstainThreshold: p.abstainThreshold), p.logPrior)
         }
 
         /// The temperature and threshold fitted for the view setting in use: logits averaged over a face and its
