@@ -180,4 +180,21 @@ extern "C" int mien_image_encode(const mien_image *image, const char *extension,
     });
 }
 
+extern "C" int mien_image_encode_quality(const mien_image *image, const char *extension, int quality, uint8_t **out,
+                                         size_t *length, mien_error *err) {
+    return mien_guard<int>(err, 0, [&]() -> int {
+        std::vector<uint8_t> buffer;
+        std::vector<int> params = {cv::IMWRITE_JPEG_QUALITY, std::max(1, std::min(100, quality))};
+        if (!cv::imencode(extension, image->bgr, buffer, params)) {
+            mien_set_error(err, MIEN_ERR_ARGUMENT, std::string("cannot encode as ") + extension);
+            return 0;
+        }
+        *out = (uint8_t *)std::malloc(buffer.size());
+        if (!*out) throw std::bad_alloc();
+        std::memcpy(*out, buffer.data(), buffer.size());
+        *length = buffer.size();
+        return 1;
+    });
+}
+
 extern "C" void mien_free_bytes(uint8_t *bytes) { std::free(bytes); }

@@ -22,6 +22,14 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Write confusion-matrix PNGs into this folder.") var confusionPng: String?
     @Flag(help: "JSON instead of tables.") var json = false
     @OptionGroup var prior: PriorOption
+    @Flag(help: "The robustness benchmark: the split under blur, noise, JPEG, light, contrast, size, rotation, alignment jitter and occlusion shifts (docs in Models/MODEL_CARD.md).")
+    var robustness = false
+    @Option(help: "With --robustness: the fer package's results on the same shifted pixels (training/peers/eval_fer_shifts.py), shown beside Mien's.")
+    var peer: String?
+    @Option(help: "With --robustness: write each shift's pixels here for the peer script.")
+    var writeShifts: String?
+    @Option(help: "With --robustness: only the first N faces of the split (a quick look).")
+    var limit: Int?
 
     func validate() throws {
         guard (data != nil || images != nil) || FER2013.defaultDirectory() != nil else {
@@ -44,6 +52,16 @@ struct EvalCommand: ParsableCommand {
         }
         guard let dir = data.map(URL.init(fileURLWithPath:)) ?? FER2013.defaultDirectory() else { return }
         let fer = try FER2013.load(from: dir, splits: [FER2013.Split(rawValue: split)!])
+        if robustness {
+            let report = try RobustnessEvaluation.run(
+                data: fer, split: FER2013.Split(rawValue: split)!, modelsDirectory: models, flip: flip,
+                prior: prior.chosen, limit: limit,
+                peer: try peer.map { try RobustnessEvaluation.peerMetrics(from: URL(fileURLWithPath: $0)) },
+                writeShifts: writeShifts.map { URL(fileURLWithPath: $0) },
+                progress: { FileHandle.standardError.write(Data("  shift \($0)\n".utf8)) })
+            if json { try printJSON(report) } else { print(report.table()) }
+            return
+        }
         let reports = try ExpressionEvaluation.evaluate(data: fer, split: FER2013.Split(rawValue: split)!,
                                                         modelsDirectory: models, flip: flip,
                                                         prior: prior.chosen)

@@ -50,6 +50,18 @@ public final class Image: @unchecked Sendable {
         guard mien_image_write(handle, url.path, &err) == 1 else { throw bridgeFailure(err, stage: "write image") }
     }
 
+    /// Encodes to JPEG at `quality` (1–100).
+    public func jpeg(quality: Int) throws -> Data {
+        var err = newError()
+        var bytes: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        guard mien_image_encode_quality(handle, ".jpg", Int32(quality), &bytes, &length, &err) == 1, let bytes else {
+            throw bridgeFailure(err, stage: "encode image")
+        }
+        defer { mien_free_bytes(bytes) }
+        return Data(bytes: bytes, count: length)
+    }
+
     /// Encodes to JPEG or PNG bytes (`ext` ".jpg" or ".png").
     public func encoded(as ext: String = ".jpg") throws -> Data {
         var err = newError()

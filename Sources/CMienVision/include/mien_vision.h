@@ -72,6 +72,9 @@ int mien_image_write(const mien_image *image, const char *path, mien_error *err)
 /* Encode to memory (".jpg" or ".png"); *out is malloc'd, the caller frees it with mien_free_bytes. */
 int mien_image_encode(const mien_image *image, const char *extension, uint8_t **out, size_t *length,
                       mien_error *err);
+/* JPEG at a given quality (1-100; other formats ignore it). Free *out with mien_free_bytes. */
+int mien_image_encode_quality(const mien_image *image, const char *extension, int quality, uint8_t **out,
+                              size_t *length, mien_error *err);
 void mien_free_bytes(uint8_t *bytes);
 
 /* ---- drawing (for --annotate) ---- */
