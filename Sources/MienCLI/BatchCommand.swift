@@ -166,10 +166,18 @@ enum BatchCLI {
     /// Runs the workers with the progress line; exit code 1 when tasks failed or were parked.
     static func work(_ runner: BatchRunner, name: String, quiet: Bool) throws {
         let line = BatchProgressLine(enabled: !quiet)
-        let counts = try runner.run(onProgress: line.show, onNotice: { message in
+        let last = LastProgress()
+        let counts = try runner.run(onProgress: { p in
+            last.keep(p)
+            line.show(p)
+        }, onNotice: { message in
             FileHandle.standardError.write(Data("\nnotice: \(message)\n".utf8))
         })
         line.finish()
+        if let p = last.value, let p50 = p.claimP50, let p99 = p.claimP99 {
+            FileHandle.standardError.write(Data(String(format: "%d task(s) finished here in %.1f s (%.1f tasks/s); claims p50 %.2f ms, p99 %.2f ms\n",
+                                                       p.finishedHere, p.elapsed, p.rate, p50, p99).utf8))
+        }
         print("done \(counts.done), failed \(counts.failed), parked \(counts.parked), queued \(counts.queued) "
               + "of \(counts.total) task(s); \(counts.resultRows) result row(s) in \(name)")
         if counts.failed + counts.parked > 0 {
@@ -191,6 +199,15 @@ enum BatchCLI {
             throw ExitCode(2)
         }
     }
+}
+
+/// The last progress report of a run, for its closing line.
+/// @unchecked Sendable: `value` is only touched under `lock`.
+final class LastProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: BatchRunner.Progress?
+    func keep(_ p: BatchRunner.Progress) { lock.withLock { stored = p } }
+    var value: BatchRunner.Progress? { lock.withLock { stored } }
 }
 
 /// done/total, rate, ETA and failures: rewritten in place on a terminal, a plain line every 5 s otherwise.

@@ -81,6 +81,9 @@ public final class BatchRunner: Sendable {
         public var rate: Double { finishedHere > 0 ? Double(finishedHere) / max(elapsed, 1e-9) : 0 }
         public var remaining: Int { max(0, total - done - failed) }
         public var eta: Double? { rate > 0 ? Double(remaining) / rate : nil }
+        /// Milliseconds a claim took (the store round trip, including empty ones), median and 99th percentile.
+        public var claimP50: Double?
+        public var claimP99: Double?
     }
 
     /// Works until no task is queued; returns the store's counts. Interrupted tasks of an earlier process are
@@ -128,8 +131,15 @@ public final class BatchRunner: Sendable {
     /// still running elsewhere is waited on: a worker that dies leaves its task to come back when its lease ends.
     private func next(for owner: String, tally: Tally) throws -> ClaimedTask? {
         while !tally.shouldEnd {
-            if let task = try store.claim(worker: owner) { return task }
-            guard store.isShared, try store.counts().running > 0 else { return nil }
+            let asked = DispatchTime.now().uptimeNanoseconds
+            let claimed = try store.claim(worker: owner)
+            tally.claimTook(Double(DispatchTime.now().uptimeNanoseconds - asked) / 1e6)
+            if let task = claimed { return task }
+            // SKIP LOCKED passes over a queued row another transaction holds for a moment, so "nothing claimed"
+            // is not "nothing queued": a shared store's worker ends only when nothing is queued or running.
+            guard store.isShared else { return nil }
+            let counts = try store.counts()
+            guard counts.queued + counts.running > 0 else { return nil }
             Thread.sleep(forTimeInterval: min(1, (store.leaseSeconds ?? 1) / 4))
         }
         return nil
@@ -326,6 +336,10 @@ final class Tally: @unchecked Sendable {
     }
 
     private var stopRequested = false
+    /// One number per claim: 8 bytes a task, flat enough for any corpus this runner is meant for.
+    private var claimMs: [Double] = []
+
+    func claimTook(_ ms: Double) { lock.withLock { claimMs.append(ms) } }
 
     func stop(with reason: String) { lock.withLock { if stopped == nil { stopped = reason } } }
     var stopReason: String? { lock.withLock { stopped } }
@@ -335,7 +349,14 @@ final class Tally: @unchecked Sendable {
 
     func progress(elapsed: Double) -> BatchRunner.Progress {
         lock.withLock {
-            BatchRunner.Progress(total: total, done: done, failed: failed, finishedHere: finishedHere, elapsed: elapsed)
+            var p = BatchRunner.Progress(total: total, done: done, failed: failed, finishedHere: finishedHere,
+                                         elapsed: elapsed)
+            if !claimMs.isEmpty {
+                let sorted = claimMs.sorted()
+                p.claimP50 = sorted[sorted.count / 2]
+                p.claimP99 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+            }
+            return p
         }
     }
 }
