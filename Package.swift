@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // The only code that includes OpenCV or dlib. Plain C header, C++17 inside, no exception crosses it.
@@ -53,8 +54,15 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The scale-out job store of `mien batch --postgres` / `mien worker` (docs/BATCH.md).
+        .target(name: "MienPostgres", dependencies: [
+            "MienStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The front door: Analyzer, VideoAnalyzer, VoiceAnalyzer. CLI and server call exactly these.
-        .target(name: "Mien", dependencies: ["MienCore", "MienVision", "MienVoice", "MienReport", "MienStore"]),
+        .target(name: "Mien", dependencies: ["MienCore", "MienVision", "MienVoice", "MienReport", "MienStore",
+                                             "MienPostgres"]),
         // The CLI sees the front door only (Mien re-exports Core's value types and the report encoders).
         .executableTarget(name: "MienCLI", dependencies: [
             "Mien",
@@ -67,7 +75,7 @@ let package = Package(
         .testTarget(name: "MienVisionTests", dependencies: ["MienVision", "Mien", "MienTesting"]),
         .testTarget(name: "MienStoreTests", dependencies: ["MienStore", "MienTesting"]),
         .testTarget(name: "MienVoiceTests", dependencies: ["MienVoice", "Mien"]),
-        .testTarget(name: "MienTests", dependencies: ["Mien", "MienCLI", "MienTesting"]),
+        .testTarget(name: "MienTests", dependencies: ["Mien", "MienCLI", "MienPostgres", "MienTesting"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -11,6 +11,8 @@ packages=(
   libsqlite3-dev xz-utils sox
   # Swift 6 on Linux needs these at run time
   libcurl4-openssl-dev libxml2-dev
+  # the scale-out job store's tests (mien batch --postgres, mien worker) run against a loopback server
+  postgresql
 )
 
 missing=()

@@ -7,4 +7,6 @@ source scripts/install-deps.sh
 # The end-to-end tests run the real `mien` binary, so build it before the tests.
 swift build --build-tests
 export MIEN_HOME="$(mktemp -d)"
+# The batch tests' PostgreSQL server (they skip with a message when none is reachable).
+scripts/start-postgres.sh || true
 swift test --skip-build

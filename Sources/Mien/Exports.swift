@@ -3,6 +3,7 @@
 // re-declared here, so the vision, voice and store layers stay replaceable behind it.
 @_exported import MienCore
 @_exported import MienReport
+import MienPostgres
 import MienStore
 import MienVision
 import MienVoice
@@ -28,3 +29,4 @@ public let imageFileExtensions: Set<String> = ImageDecoder.imageExtensions
 public typealias JobStore = MienStore.JobStore
 public typealias SQLiteJobStore = MienStore.SQLiteJobStore
 public typealias JobStoreError = MienStore.JobStoreError
+public typealias PostgresJobStore = MienPostgres.PostgresJobStore

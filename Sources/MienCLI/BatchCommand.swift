@@ -33,7 +33,16 @@ struct BatchRunCommand: ParsableCommand {
     var inputs: [String]
 
     @Option(help: "The run file (SQLite). Created when missing; an existing one is resumed.")
-    var out: String
+    var out: String?
+
+    @Option(help: "Put the tasks in PostgreSQL instead (postgres://USER:PASSWORD@HOST:PORT/DB); 'mien worker' processes on any machine work on them too.")
+    var postgres: String?
+
+    @Flag(help: "With --postgres: only write the tasks; leave the work to 'mien worker' processes.")
+    var enqueueOnly = false
+
+    @Option(help: "With --postgres: seconds a claimed task is held without a heartbeat before another worker may take it over.")
+    var lease: Double = 30
 
     @Option(help: "Worker threads, each with its own models (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -68,6 +77,9 @@ struct BatchRunCommand: ParsableCommand {
     @OptionGroup var trust: TrustOptions
 
     func validate() throws {
+        guard (out == nil) != (postgres == nil) else { throw ValidationError("give one of --out RUN.sqlite or --postgres URL") }
+        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+        if enqueueOnly && postgres == nil { throw ValidationError("--enqueue-only needs --postgres") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard every >= 1 else { throw ValidationError("--every must be at least 1") }
@@ -102,32 +114,74 @@ struct BatchRunCommand: ParsableCommand {
         if let slice { expansion.inputs = expansion.inputs.filter { slice.contains($0.path) } }
         guard !expansion.inputs.isEmpty || slice != nil else { throw BatchError.noInputs }
 
-        let runFile = URL(fileURLWithPath: out)
-        let store = try BatchCLI.open(runFile, exclusive: true)
+        let store: any JobStore
+        let scratch: URL
+        let name: String
+        if let postgres {
+            store = try BatchCLI.reporting { try PostgresJobStore(url: postgres, leaseSeconds: lease, maxAttempts: maxAttempts) }
+            scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mien-batch-\(getpid())")
+            name = BatchCLI.redacted(postgres)
+        } else {
+            let runFile = URL(fileURLWithPath: out ?? "run.sqlite")
+            store = try BatchCLI.open(runFile, exclusive: true)
+            scratch = URL(fileURLWithPath: runFile.path + "-scratch")
+            name = runFile.path
+        }
         let runner = try BatchRunner(store: store, settings: settings, governance: try trust.governance(), jobs: jobs,
-                                     maxAttempts: maxAttempts,
-                                     scratchDirectory: URL(fileURLWithPath: runFile.path + "-scratch"))
+                                     maxAttempts: maxAttempts, scratchDirectory: scratch)
         let prepared = try BatchCLI.reporting { try runner.prepare(expansion.inputs) }
-        var intro = "\(runFile.path): \(expansion.inputs.count) input(s)"
+        var intro = "\(name): \(expansion.inputs.count) input(s)"
         if let slice { intro += " in shard \(slice)" }
         intro += ": \(prepared.added) new, \(prepared.unchanged) known, \(prepared.changed) changed"
         if expansion.skipped > 0 { intro += "; \(expansion.skipped) file(s) of other types skipped" }
-        FileHandle.standardError.write(Data((intro + "; \(jobs) job(s)\n").utf8))
-
-        let line = BatchProgressLine(enabled: !quiet)
-        let counts = try runner.run(onProgress: line.show)
-        line.finish()
-        print("done \(counts.done), failed \(counts.failed), parked \(counts.parked), queued \(counts.queued) "
-              + "of \(counts.total) task(s); \(counts.resultRows) result row(s) in \(runFile.path)")
-        if counts.failed + counts.parked > 0 {
-            FileHandle.standardError.write(Data("\(counts.failed + counts.parked) task(s) did not finish; 'mien batch status \(runFile.path)' lists them with reasons, 'mien batch retry-failed' queues them again.\n".utf8))
-            throw ExitCode(1)
+        if enqueueOnly {
+            FileHandle.standardError.write(Data((intro + "; start 'mien worker --postgres URL' to work on them\n").utf8))
+            return
         }
+        FileHandle.standardError.write(Data((intro + "; \(jobs) job(s)\n").utf8))
+        try BatchCLI.work(runner, name: name, quiet: quiet)
     }
 }
 
 /// Shared by the batch subcommands: opening a run file with an exit code of 2 when it cannot be used.
 enum BatchCLI {
+    /// A run file path or a postgres:// URL.
+    static func store(_ location: String, exclusive: Bool) throws -> any JobStore {
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            return try reporting { try PostgresJobStore(url: location) }
+        }
+        return try open(URL(fileURLWithPath: location), exclusive: exclusive)
+    }
+
+    static func redacted(_ url: String) -> String {
+        guard var c = URLComponents(string: url), c.password != nil else { return url }
+        c.password = "***"
+        return c.string ?? url
+    }
+
+    /// Runs the workers with the progress line; exit code 1 when tasks failed or were parked.
+    static func work(_ runner: BatchRunner, name: String, quiet: Bool) throws {
+        let line = BatchProgressLine(enabled: !quiet)
+        let last = LastProgress()
+        let counts = try runner.run(onProgress: { p in
+            last.keep(p)
+            line.show(p)
+        }, onNotice: { message in
+            FileHandle.standardError.write(Data("\nnotice: \(message)\n".utf8))
+        })
+        line.finish()
+        if let p = last.value, let p50 = p.claimP50, let p99 = p.claimP99 {
+            FileHandle.standardError.write(Data(String(format: "%d task(s) finished here in %.1f s (%.1f tasks/s); claims p50 %.2f ms, p99 %.2f ms\n",
+                                                       p.finishedHere, p.elapsed, p.rate, p50, p99).utf8))
+        }
+        print("done \(counts.done), failed \(counts.failed), parked \(counts.parked), queued \(counts.queued) "
+              + "of \(counts.total) task(s); \(counts.resultRows) result row(s) in \(name)")
+        if counts.failed + counts.parked > 0 {
+            FileHandle.standardError.write(Data("\(counts.failed + counts.parked) task(s) did not finish; 'mien batch status \(name)' lists them with reasons, 'mien batch retry-failed' queues them again.\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
     static func open(_ url: URL, exclusive: Bool) throws -> SQLiteJobStore {
         try reporting { try SQLiteJobStore(url: url, exclusive: exclusive) }
     }
@@ -141,6 +195,15 @@ enum BatchCLI {
             throw ExitCode(2)
         }
     }
+}
+
+/// The last progress report of a run, for its closing line.
+/// @unchecked Sendable: `value` is only touched under `lock`.
+final class LastProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: BatchRunner.Progress?
+    func keep(_ p: BatchRunner.Progress) { lock.withLock { stored = p } }
+    var value: BatchRunner.Progress? { lock.withLock { stored } }
 }
 
 /// done/total, rate, ETA and failures: rewritten in place on a terminal, a plain line every 5 s otherwise.

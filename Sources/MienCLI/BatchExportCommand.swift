@@ -8,7 +8,7 @@ struct BatchExportCommand: ParsableCommand {
         abstract: "Write a run's results as CSV (the columns of 'mien video --csv') or JSONL (mien/1 documents).",
         discussion: "Works while a run is going on too (it reads the finished tasks). Columns: docs/BATCH.md.")
 
-    @Argument(help: "The run file.")
+    @Argument(help: "The run file, or a postgres:// URL.")
     var runFile: String
 
     @Option(help: "Write CSV here: one row per face per image or per video frame.")
@@ -22,7 +22,7 @@ struct BatchExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try BatchCLI.open(URL(fileURLWithPath: runFile), exclusive: false)
+        let store = try BatchCLI.store(runFile, exclusive: false)
         for (format, path) in [(BatchExport.Format.csv, csv), (.jsonl, jsonl)] {
             guard let path else { continue }
             let s = try BatchExport.write(store, format: format, to: URL(fileURLWithPath: path))

@@ -6,7 +6,7 @@ struct BatchStatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show a run's tasks by state, and the failed and parked ones with their reasons.")
 
-    @Argument(help: "The run file.")
+    @Argument(help: "The run file, or a postgres:// URL.")
     var runFile: String
 
     @Option(help: "List at most this many failed or parked tasks.")
@@ -16,7 +16,7 @@ struct BatchStatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try BatchCLI.open(URL(fileURLWithPath: runFile), exclusive: false)
+        let store = try BatchCLI.store(runFile, exclusive: false)
         let counts = try store.counts()
         if json {
             let encoder = JSONEncoder()

@@ -43,11 +43,29 @@ enum BatchSupport {
         env["MIEN_HOME"] = home.path
         process.environment = env
         let log = home.appendingPathComponent("mien-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = try FileHandle(forWritingTo: log)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        // One handle for both streams: two would each write from offset 0 over the other.
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
         try process.run()
+        logs.set(process.processIdentifier, log)
         return process
+    }
+
+    /// What a process started by `start` wrote to standard output and error.
+    static func log(of process: Process) -> String {
+        logs.get(process.processIdentifier).flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
+    }
+
+    private static let logs = LogRegistry()
+
+    /// @unchecked Sendable: `paths` is only touched under `lock`.
+    final class LogRegistry: @unchecked Sendable {
+        private let lock = NSLock()
+        private var paths: [Int32: URL] = [:]
+        func set(_ pid: Int32, _ url: URL) { lock.withLock { paths[pid] = url } }
+        func get(_ pid: Int32) -> URL? { lock.withLock { paths[pid] } }
     }
 
     static func killHard(_ process: Process) {

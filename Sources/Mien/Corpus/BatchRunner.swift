@@ -89,11 +89,15 @@ public final class BatchRunner: Sendable {
         public var rate: Double { finishedHere > 0 ? Double(finishedHere) / max(elapsed, 1e-9) : 0 }
         public var remaining: Int { max(0, total - done - failed) }
         public var eta: Double? { rate > 0 ? Double(remaining) / rate : nil }
+        /// Milliseconds a claim took (the store round trip, including empty ones), median and 99th percentile.
+        public var claimP50: Double?
+        public var claimP99: Double?
     }
 
     /// Works until no task is queued; returns the store's counts. Interrupted tasks of an earlier process are
     /// queued again first (parked after `maxAttempts` starts).
-    public func run(onProgress: @escaping @Sendable (Progress) -> Void = { _ in }) throws -> TaskCounts {
+    public func run(onProgress: @escaping @Sendable (Progress) -> Void = { _ in },
+                    onNotice: @escaping @Sendable (String) -> Void = { _ in }) throws -> TaskCounts {
         try store.recoverInterrupted(maxAttempts: maxAttempts)
         // Files left by a killed process belong to tasks just queued again: the run lock says nobody else uses them.
         try? FileManager.default.removeItem(at: scratchDirectory)
@@ -101,6 +105,7 @@ public final class BatchRunner: Sendable {
         defer { try? FileManager.default.removeItem(at: scratchDirectory) }
         let start = try store.counts()
         let tally = Tally(total: start.total, done: start.done, failed: start.failed + start.parked)
+        stopSwitch.attach(tally)
         let began = DispatchTime.now().uptimeNanoseconds
         let finished = DispatchGroup()
         for index in 0..<jobs {
@@ -108,7 +113,7 @@ public final class BatchRunner: Sendable {
             let thread = Thread { [self] in
                 defer { finished.leave() }
                 do {
-                    try work(worker: index, tally: tally)
+                    try work(worker: index, tally: tally, notice: onNotice)
                 } catch {
                     tally.stop(with: "\(error)")
                 }
@@ -126,11 +131,35 @@ public final class BatchRunner: Sendable {
         return try store.counts()
     }
 
+    /// Asks the workers to stop after their current task (SIGTERM in `mien worker`); `run` then returns.
+    public func requestStop() { stopSwitch.request() }
+    private let stopSwitch = StopSwitch()
+
+    /// The next task, or nil when there is none left for this worker. On a shared store an empty queue with tasks
+    /// still running elsewhere is waited on: a worker that dies leaves its task to come back when its lease ends.
+    private func next(for owner: String, tally: Tally) throws -> ClaimedTask? {
+        while !tally.shouldEnd {
+            let asked = DispatchTime.now().uptimeNanoseconds
+            let claimed = try store.claim(worker: owner)
+            tally.claimTook(Double(DispatchTime.now().uptimeNanoseconds - asked) / 1e6)
+            if let task = claimed { return task }
+            // SKIP LOCKED passes over a queued row another transaction holds for a moment, so "nothing claimed"
+            // is not "nothing queued": a shared store's worker ends only when nothing is queued or running.
+            guard store.isShared else { return nil }
+            let counts = try store.counts()
+            guard counts.queued + counts.running > 0 else { return nil }
+            Thread.sleep(forTimeInterval: min(1, (store.leaseSeconds ?? 1) / 4))
+        }
+        return nil
+    }
+
     /// One worker thread: its own analysers, built on first need and reused for every task it claims.
-    private func work(worker index: Int, tally: Tally) throws {
+    private func work(worker index: Int, tally: Tally, notice: @escaping @Sendable (String) -> Void) throws {
         let owner = "\(workerPrefix)-w\(index)"
         var analyzers = WorkerAnalyzers(settings: settings, engine: engine, session: session, image: firstAnalyzer)
-        while tally.stopReason == nil, let task = try store.claim(worker: owner) {
+        while let task = try next(for: owner, tally: tally) {
+            let heartbeat = Heartbeat(store: store, task: task, notice: notice)
+            defer { heartbeat.stop() }
             let started = DispatchTime.now().uptimeNanoseconds
             var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
             let rows: ResultRows
@@ -142,8 +171,12 @@ public final class BatchRunner: Sendable {
                 continue
             }
             do {
-                try store.complete(task, rows: rows, seconds: seconds)
-                tally.finished(ok: true)
+                if try store.complete(task, rows: rows, seconds: seconds) {
+                    tally.finished(ok: true)
+                } else {
+                    notice("completion refused for \(task.input) (attempt \(task.attempt)): its lease was taken over; "
+                           + "the worker that holds it now writes the result")
+                }
             } catch {
                 // A full disk or a failing write rolls the transaction back; the task fails with the reason when
                 // that can still be written, else the whole run stops (re-running resumes).
@@ -234,6 +267,56 @@ struct WorkerAnalyzers {
     }
 }
 
+/// Renews a claimed task's lease every third of its length while the task is analysed (shared stores only).
+/// @unchecked Sendable: `timer` is set in init and only cancelled after; `lost` is guarded by `lock`.
+final class Heartbeat: @unchecked Sendable {
+    private let timer: DispatchSourceTimer?
+    private let lock = NSLock()
+    private var lost = false
+
+    init(store: any JobStore, task: ClaimedTask, notice: @escaping @Sendable (String) -> Void) {
+        guard let lease = store.leaseSeconds else {
+            timer = nil
+            return
+        }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .userInitiated))
+        self.timer = timer
+        timer.schedule(deadline: .now() + lease / 3, repeating: lease / 3)
+        timer.setEventHandler { [weak self] in
+            guard let self, !self.lock.withLock({ self.lost }) else { return }
+            if (try? store.renew(task)) == false {
+                self.lock.withLock { self.lost = true }
+                notice("lease lost for \(task.input) (attempt \(task.attempt)): another worker took it over")
+            }
+        }
+        timer.resume()
+    }
+
+    func stop() { timer?.cancel() }
+}
+
+/// Lets `requestStop` reach the tally of the run in progress.
+/// @unchecked Sendable: `tally` and `requested` are only touched under `lock`.
+final class StopSwitch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tally: Tally?
+    private var requested = false
+
+    func attach(_ tally: Tally) {
+        lock.withLock {
+            self.tally = tally
+            if requested { tally.requestStop() }
+        }
+    }
+
+    func request() {
+        lock.withLock {
+            requested = true
+            tally?.requestStop()
+        }
+    }
+}
+
 /// Counts shared by the worker threads and the progress loop.
 final class Tally: @unchecked Sendable {
     // Safe to share: every field is read and written only under `lock`.
@@ -257,12 +340,28 @@ final class Tally: @unchecked Sendable {
         }
     }
 
+    private var stopRequested = false
+    /// One number per claim: 8 bytes a task, flat enough for any corpus this runner is meant for.
+    private var claimMs: [Double] = []
+
+    func claimTook(_ ms: Double) { lock.withLock { claimMs.append(ms) } }
+
     func stop(with reason: String) { lock.withLock { if stopped == nil { stopped = reason } } }
     var stopReason: String? { lock.withLock { stopped } }
+    func requestStop() { lock.withLock { stopRequested = true } }
+    /// A worker failed, or a stop was asked for: claim nothing more.
+    var shouldEnd: Bool { lock.withLock { stopped != nil || stopRequested } }
 
     func progress(elapsed: Double) -> BatchRunner.Progress {
         lock.withLock {
-            BatchRunner.Progress(total: total, done: done, failed: failed, finishedHere: finishedHere, elapsed: elapsed)
+            var p = BatchRunner.Progress(total: total, done: done, failed: failed, finishedHere: finishedHere,
+                                         elapsed: elapsed)
+            if !claimMs.isEmpty {
+                let sorted = claimMs.sorted()
+                p.claimP50 = sorted[sorted.count / 2]
+                p.claimP99 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+            }
+            return p
         }
     }
 }

@@ -35,9 +35,10 @@ public struct BatchSettings: Sendable, Codable, Hashable {
 
     public var videoOptions: VideoOptions {
         var o = VideoOptions()
-        o.analysis.detector = AnalysisOptions.Detector(rawValue: detector) ?? .blaze
-        o.analysis.maxPixels = maxPixels
-        o.analysis.measuresOnly = measuresOnly
+        // As `mien video`: no mirrored view (smoothing over time averages views), and frames are never crops.
+        o.analysis = analysisOptions
+        o.analysis.crops = false
+        o.analysis.flipAverage = false
         o.every = videoEvery
         o.targetFPS = videoFPS
         o.detectEvery = detectEvery

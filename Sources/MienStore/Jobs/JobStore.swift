@@ -37,6 +37,23 @@ public protocol JobStore: Sendable {
 
     /// Every task in input order with its result rows, read through a cursor (memory stays flat).
     func forEachTask(_ body: (StoredTask, _ rows: [StoredResultRow]) throws -> Void) throws
+
+    /// Seconds a claim holds before another worker may take it over, renewed by `renew`; nil when claims do not
+    /// expire (the SQLite run file: one process at a time, interrupted tasks recovered at start).
+    var leaseSeconds: Double? { get }
+
+    /// Extends the lease of a task still held; false when it was taken over (its completion will be refused).
+    func renew(_ task: ClaimedTask) throws -> Bool
+
+    /// True when other processes work on the same tasks: a worker that finds the queue empty waits for tasks still
+    /// running elsewhere (their leases may expire and come back) instead of ending.
+    var isShared: Bool { get }
+}
+
+extension JobStore {
+    public var leaseSeconds: Double? { nil }
+    public func renew(_ task: ClaimedTask) throws -> Bool { true }
+    public var isShared: Bool { false }
 }
 
 /// The options and models a run was made with. A run file keeps one; re-running with other options is refused.
@@ -155,12 +172,30 @@ public struct StoredTask: Sendable, Hashable {
     public var attempts: Int
     public var lastError: String?
     public var finished: Double?
+
+    public init(id: Int64, input: String, kind: MediaKind, key: String, state: TaskState, attempts: Int,
+                lastError: String?, finished: Double?) {
+        self.id = id
+        self.input = input
+        self.kind = kind
+        self.key = key
+        self.state = state
+        self.attempts = attempts
+        self.lastError = lastError
+        self.finished = finished
+    }
 }
 
 public struct StoredResultRow: Sendable, Hashable {
     public var seq: Int
     public var kind: String
     public var json: String
+
+    public init(seq: Int, kind: String, json: String) {
+        self.seq = seq
+        self.kind = kind
+        self.json = json
+    }
 }
 
 public struct TaskCounts: Sendable, Hashable, Codable {
@@ -177,6 +212,13 @@ public struct TaskProblem: Sendable, Hashable {
     public var state: TaskState
     public var attempts: Int
     public var reason: String
+
+    public init(input: String, state: TaskState, attempts: Int, reason: String) {
+        self.input = input
+        self.state = state
+        self.attempts = attempts
+        self.reason = reason
+    }
 }
 
 public enum JobStoreError: Error, Sendable, CustomStringConvertible, Equatable {

@@ -1,0 +1,218 @@
+import Foundation
+import MienStore
+import XCTest
+@testable import MienPostgres
+
+/// The PostgreSQL job store and `mien worker` against a real server on loopback (`.ci/run` starts one; set
+/// MIEN_TEST_POSTGRES to use another). Skips with a message when no server is reachable.
+final class BatchPostgresTests: XCTestCase {
+    static let url = ProcessInfo.processInfo.environment["MIEN_TEST_POSTGRES"]
+        ?? "postgres://mien:mien@127.0.0.1:5432/mien_test?sslmode=disable"
+
+    /// A store on emptied job tables.
+    func freshStore(lease: Double = 30, maxAttempts: Int = 3) throws -> PostgresJobStore {
+        do {
+            try PostgresJobStore(url: Self.url).dropTables()
+        } catch JobStoreError.cannotOpen(let path, let reason) {
+            throw XCTSkip("no PostgreSQL at \(path) (\(reason)); scripts/test.sh starts one, or set MIEN_TEST_POSTGRES")
+        }
+        return try PostgresJobStore(url: Self.url, leaseSeconds: lease, maxAttempts: maxAttempts)
+    }
+
+    let manifest = RunManifest(fingerprint: "fp", options: "{}", models: "m", expressionClasses: ["x", "y"])
+    func row(_ s: String) -> ResultRows { .documents([ResultRow(kind: "image", json: "{\"v\":\"\(s)\"}")]) }
+
+    func testAnExpiredLeaseIsTakenOverAndTheLateCompletionRefused() throws {
+        let store = try freshStore(lease: 1)
+        _ = try store.prepare(manifest, tasks: [NewTask(input: "/a.png", kind: .image, key: "k1")])
+        XCTAssertEqual(try store.manifest(), manifest)
+        let first = try XCTUnwrap(try store.claim(worker: "stopped"))
+        XCTAssertTrue(try store.renew(first))
+        XCTAssertNil(try store.claim(worker: "other"), "a leased task is not claimable")
+        Thread.sleep(forTimeInterval: 1.5)
+        let second = try XCTUnwrap(try store.claim(worker: "other"), "the expired lease is taken over")
+        XCTAssertEqual(second.id, first.id)
+        XCTAssertEqual(second.attempt, 2)
+        XCTAssertFalse(try store.renew(first))
+        XCTAssertFalse(try store.complete(first, rows: row("late"), seconds: 0), "the stopped worker's completion is refused")
+        try store.fail(first, reason: "late failure", seconds: 0)   // refused too: changes nothing
+        XCTAssertTrue(try store.complete(second, rows: row("ok"), seconds: 0))
+        let counts = try store.counts()
+        XCTAssertEqual(counts.done, 1)
+        XCTAssertEqual(counts.resultRows, 1)
+        var payloads: [String] = []
+        try store.forEachTask { _, rows in payloads += rows.map(\.json) }
+        XCTAssertEqual(payloads, ["{\"v\":\"ok\"}"])
+    }
+
+    func testAFailingTaskIsRetriedThenParkedWithItsLastError() throws {
+        let store = try freshStore(maxAttempts: 2)
+        _ = try store.prepare(manifest, tasks: [NewTask(input: "/poison.png", kind: .image, key: "p")])
+        for attempt in 1...2 {
+            let task = try XCTUnwrap(try store.claim(worker: "w"))
+            XCTAssertEqual(task.attempt, attempt)
+            try store.fail(task, reason: "cannot decode (attempt \(attempt))", seconds: 0)
+        }
+        XCTAssertNil(try store.claim(worker: "w"))
+        let problem = try XCTUnwrap(try store.problems(limit: 5).first)
+        XCTAssertEqual(problem.state, .parked)
+        XCTAssertEqual(problem.reason, "cannot decode (attempt 2)")
+        XCTAssertEqual(try store.retryFailed(), 1)
+    }
+
+    func testUnreachableServersWrongCredentialsAndNewerSchemasGiveClearErrors() throws {
+        let store = try freshStore()
+        XCTAssertThrowsError(try PostgresJobStore(url: "postgres://mien:mien@127.0.0.1:1/mien_test?sslmode=disable")) { error in
+            guard case JobStoreError.cannotOpen(_, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("cannot connect"), reason)
+        }
+        XCTAssertThrowsError(try PostgresJobStore(url: "postgres://mien:wrong@127.0.0.1:5432/mien_test?sslmode=disable")) { error in
+            guard case JobStoreError.cannotOpen(let path, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("authentication failed"), reason)
+            XCTAssertFalse(path.contains("wrong"), "the password is never shown")
+        }
+        try store.perform { client, logger in
+            try await client.query("UPDATE mien_store SET schema_version = 9", logger: logger)
+        }
+        XCTAssertThrowsError(try PostgresJobStore(url: Self.url)) { error in
+            guard case JobStoreError.newerSchema(_, 9, 1) = error else { return XCTFail("\(error)") }
+        }
+        try store.dropTables()
+    }
+
+    /// Three `mien worker` processes on 500 FER2013 images and one poison input: one worker is killed with SIGKILL,
+    /// another stopped with SIGSTOP past its lease and continued. Every task ends done exactly once, the stopped
+    /// worker's late completion is refused, the poison input is parked with its error.
+    func testThreeWorkersSurviveAKilledAndAStoppedWorker() throws {
+        let store = try freshStore()
+        let root = try TestSupport.temporaryDirectory(self)
+        let corpus = root.appendingPathComponent("corpus")
+        try BatchSupport.writeFER2013(500, into: corpus)
+        try Data("not a png".utf8).write(to: corpus.appendingPathComponent("poison.png"))
+        let enqueue = try TestSupport.run(["batch", corpus.path, "--postgres", Self.url, "--enqueue-only", "--quiet"],
+                                          home: root)
+        XCTAssertEqual(enqueue.status, 0, enqueue.output)
+        XCTAssertEqual(try store.counts().queued, 501)
+
+        let lease = 2.0
+        let workers = try (0..<3).map { _ in
+            try BatchSupport.start(["worker", "--postgres", Self.url, "--jobs", "1", "--lease", "\(Int(lease))", "--quiet"],
+                                   home: root)
+        }
+        defer { for w in workers where w.isRunning { BatchSupport.killHard(w) } }
+        // Wait until the workers are well into the corpus.
+        let started = Date()
+        while try store.counts().done < 60 && Date().timeIntervalSince(started) < 120 { usleep(100_000) }
+
+        let killed = workers[0], stopped = workers[1]
+        BatchSupport.killHard(killed)
+        let orphaned = try tasksHeld(by: killed.processIdentifier, in: store)
+
+        var stoppedHolding: [Int64] = []
+        for _ in 0..<50 where stoppedHolding.isEmpty {
+            kill(stopped.processIdentifier, SIGSTOP)
+            stoppedHolding = try tasksHeld(by: stopped.processIdentifier, in: store)
+            if stoppedHolding.isEmpty {
+                kill(stopped.processIdentifier, SIGCONT)
+                usleep(30_000)
+            }
+        }
+        XCTAssertFalse(stoppedHolding.isEmpty, "could not stop the worker while it held a task")
+        Thread.sleep(forTimeInterval: lease * 3)   // its lease runs out; the third worker takes the task over
+        kill(stopped.processIdentifier, SIGCONT)
+
+        for w in workers[1...] {
+            let deadline = Date().addingTimeInterval(600)
+            while w.isRunning && Date() < deadline { usleep(100_000) }
+            XCTAssertFalse(w.isRunning, "a worker did not finish")
+        }
+        let counts = try store.counts()
+        XCTAssertEqual(counts.done, 500)
+        XCTAssertEqual(counts.parked, 1)
+        XCTAssertEqual(counts.resultRows, 500, "one result row per image, none twice")
+        let problem = try XCTUnwrap(try store.problems(limit: 5).first)
+        XCTAssertTrue(problem.input.hasSuffix("poison.png") && problem.reason.contains("not an image"), problem.reason)
+        XCTAssertEqual(problem.attempts, 3)
+
+        var byID: [Int64: StoredTask] = [:]
+        try store.forEachTask { task, rows in
+            byID[task.id] = task
+            if task.state == .done { XCTAssertEqual(rows.count, 1, task.input) }
+        }
+        for id in orphaned + stoppedHolding {
+            XCTAssertEqual(byID[id]?.state, .done)
+            XCTAssertGreaterThanOrEqual(byID[id]?.attempts ?? 0, 2, "taken over after the lease ran out")
+        }
+        let log = BatchSupport.log(of: stopped)
+        XCTAssertTrue(log.contains("completion refused for"), log)
+        XCTAssertEqual(stopped.terminationStatus, 1, "the parked poison input gives exit code 1")
+        XCTAssertEqual(try TestSupport.run(["audit", "verify"], home: root).status, 0)
+    }
+
+    /// The database restarted mid-run: the worker waits, reconnects and finishes. Needs root and `pg_ctlcluster`
+    /// (Debian's PostgreSQL), as `.ci/run` has.
+    func testAWorkerFinishesAcrossADatabaseRestart() throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/pg_ctlcluster"),
+              let cluster = Self.localCluster() else {
+            throw XCTSkip("restarting PostgreSQL needs root and a local Debian cluster (pg_ctlcluster)")
+        }
+        let store = try freshStore()
+        let root = try TestSupport.temporaryDirectory(self)
+        let corpus = root.appendingPathComponent("corpus")
+        try BatchSupport.writeFER2013(300, into: corpus)
+        XCTAssertEqual(try TestSupport.run(["batch", corpus.path, "--postgres", Self.url, "--enqueue-only", "--quiet"],
+                                           home: root).status, 0)
+        let worker = try BatchSupport.start(["worker", "--postgres", Self.url, "--jobs", "2", "--lease", "5", "--quiet"],
+                                            home: root)
+        defer { if worker.isRunning { BatchSupport.killHard(worker) } }
+        let started = Date()
+        while try store.counts().done < 30 && Date().timeIntervalSince(started) < 120 { usleep(100_000) }
+        // system(3), not Process: pg_ctlcluster leaves the restarted postmaster behind, and Foundation's Process has
+        // been seen never to report the exit of such a child (a zombie nobody reaped; the test hung).
+        // Its exit status is not used: in containers it can report a failed start of a server that did start.
+        // The postmaster's start time says whether the server really restarted.
+        let before = try postmasterStart(store)
+        _ = system("/usr/bin/pg_ctlcluster \(cluster.joined(separator: " ")) restart -m fast >/dev/null 2>&1")
+        XCTAssertNotEqual(try postmasterStart(store), before, "the server did not restart")
+        XCTAssertLessThan(try store.counts().done, 300, "the restart came after the run had finished")
+        let deadline = Date().addingTimeInterval(600)
+        while worker.isRunning && Date() < deadline { usleep(100_000) }
+        XCTAssertEqual(worker.terminationStatus, 0, BatchSupport.log(of: worker))
+        let counts = try store.counts()
+        XCTAssertEqual(counts.done, 300)
+        XCTAssertEqual(counts.resultRows, 300)
+    }
+
+    /// Version and name of the first local cluster (`pg_lsclusters`), e.g. ["15", "main"].
+    static func localCluster() -> [String]? {
+        let list = Process()
+        list.executableURL = URL(fileURLWithPath: "/usr/bin/pg_lsclusters")
+        list.arguments = ["--no-header"]
+        let pipe = Pipe()
+        list.standardOutput = pipe
+        guard (try? list.run()) != nil else { return nil }
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        list.waitUntilExit()
+        let fields = text.split(separator: "\n").first?.split(separator: " ").map(String.init) ?? []
+        return fields.count >= 2 ? Array(fields.prefix(2)) : nil
+    }
+
+    private func postmasterStart(_ store: PostgresJobStore) throws -> String {
+        try store.perform { client, logger in
+            for try await t in try await client.query("SELECT pg_postmaster_start_time()::text", logger: logger).decode(String.self) {
+                return t
+            }
+            return ""
+        }
+    }
+
+    private func tasksHeld(by pid: Int32, in store: PostgresJobStore) throws -> [Int64] {
+        try store.perform { client, logger in
+            var ids: [Int64] = []
+            for try await id in try await client.query(
+                "SELECT id FROM task WHERE state = 'running' AND lease_owner LIKE \("%-\(pid)-w%")", logger: logger
+            ).decode(Int64.self) { ids.append(id) }
+            return ids
+        }
+    }
+}
