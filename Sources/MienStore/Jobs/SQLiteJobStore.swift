@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 
-/// The run file of `mien batch`: an SQLite database (WAL, synchronous=FULL, every write one transaction), so a
-/// process killed at any instant leaves every acknowledged task and result on disk and nothing half-written.
+/// The run file of `mien batch`: an SQLite database (WAL, every write one transaction), so a process killed at any
+/// instant leaves every acknowledged task and result on disk and nothing half-written.
 ///
 /// One process works on a run at a time: the writer holds a `RunLock`; `status` and `export` read without it
 /// (WAL lets them read while a run writes). Inside that process, worker threads share this store; GRDB's queue
@@ -31,6 +31,11 @@ public final class SQLiteJobStore: JobStore {
             config.busyMode = .timeout(StoreDatabase.busyTimeout)
             config.foreignKeysEnabled = true
             queue = try StoreDatabase.openRetryingWhileBusy(url, configuration: config)
+            // NORMAL, not the audit log's FULL: in WAL mode a commit survives the process being killed at any
+            // instant either way; only a power cut can lose the last commits, and then those tasks are simply
+            // redone (a result and its `done` are one transaction, so none is half-written or written twice).
+            // FULL cost an fsync per claim and per completion: claims took 4 ms (p50) against 0.03 ms now.
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             try queue.read { db in try JobSchema.check(db, path: url.path) }
             if exclusive { try JobSchema.migrator.migrate(queue) }
         } catch let error as JobStoreError {
