@@ -149,6 +149,32 @@ final class BatchPostgresTests: XCTestCase {
         XCTAssertEqual(try TestSupport.run(["audit", "verify"], home: root).status, 0)
     }
 
+    /// SIGTERM: the worker finishes the task in hand, releases nothing half-done, and ends; the rest stays queued.
+    func testSIGTERMFinishesTheCurrentTaskThenEnds() throws {
+        let store = try freshStore()
+        let root = try TestSupport.temporaryDirectory(self)
+        let corpus = root.appendingPathComponent("corpus")
+        try BatchSupport.writeFER2013(300, into: corpus)
+        XCTAssertEqual(try TestSupport.run(["batch", corpus.path, "--postgres", Self.url, "--enqueue-only", "--quiet"],
+                                           home: root).status, 0)
+        let worker = try BatchSupport.start(["worker", "--postgres", Self.url, "--jobs", "1", "--quiet"], home: root)
+        defer { if worker.isRunning { BatchSupport.killHard(worker) } }
+        let started = Date()
+        while try store.counts().done < 20 && Date().timeIntervalSince(started) < 120 { usleep(50_000) }
+        XCTAssertEqual(try store.counts().running, 1, "the worker holds a task when the signal comes")
+        kill(worker.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(30)
+        while worker.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(worker.isRunning, "the worker did not end after SIGTERM")
+        XCTAssertEqual(worker.terminationStatus, 0, BatchSupport.log(of: worker))
+        XCTAssertTrue(BatchSupport.log(of: worker).contains("stopping after the current task"))
+        let counts = try store.counts()
+        XCTAssertEqual(counts.running, 0, "the task in hand was finished, not left to a lease")
+        XCTAssertGreaterThan(counts.queued, 0)
+        XCTAssertEqual(counts.done + counts.queued, 300)
+        XCTAssertEqual(counts.resultRows, counts.done)
+    }
+
     /// The database restarted mid-run: the worker waits, reconnects and finishes. Needs root and `pg_ctlcluster`
     /// (Debian's PostgreSQL), as `.ci/run` has.
     func testAWorkerFinishesAcrossADatabaseRestart() throws {
