@@ -149,6 +149,26 @@ final class BatchPostgresTests: XCTestCase {
         XCTAssertEqual(try TestSupport.run(["audit", "verify"], home: root).status, 0)
     }
 
+    /// A video and a still through `mien batch --postgres` working on its own tasks: the video's frame rows stream
+    /// from the scratch file into the completing transaction, and the export matches the SQLite run's.
+    func testAVideoRunsThroughPostgresLikeThroughTheRunFile() throws {
+        _ = try freshStore()
+        let root = try TestSupport.temporaryDirectory(self)
+        let inputs = [BatchSupport.sampleVideo.path, TestSupport.sample("pexels_18175_angry_closeup.jpg").path]
+        let viaPostgres = try TestSupport.run(["batch"] + inputs + ["--postgres", Self.url, "--jobs", "2", "--quiet"],
+                                              home: root, timeout: 600)
+        XCTAssertEqual(viaPostgres.status, 0, viaPostgres.output)
+        let runFile = root.appendingPathComponent("run.sqlite")
+        XCTAssertEqual(try TestSupport.run(["batch"] + inputs + ["--out", runFile.path, "--jobs", "2", "--quiet"],
+                                           home: root, timeout: 600).status, 0)
+        let a = root.appendingPathComponent("pg.csv"), b = root.appendingPathComponent("file.csv")
+        XCTAssertEqual(try TestSupport.run(["batch", "export", Self.url, "--csv", a.path], home: root).status, 0)
+        XCTAssertEqual(try TestSupport.run(["batch", "export", runFile.path, "--csv", b.path], home: root).status, 0)
+        let pg = try String(contentsOf: a, encoding: .utf8)
+        XCTAssertGreaterThan(pg.split(separator: "\n").count, 400, "one row per face per frame")
+        XCTAssertEqual(pg, try String(contentsOf: b, encoding: .utf8))
+    }
+
     /// SIGTERM: the worker finishes the task in hand, releases nothing half-done, and ends; the rest stays queued.
     func testSIGTERMFinishesTheCurrentTaskThenEnds() throws {
         let store = try freshStore()

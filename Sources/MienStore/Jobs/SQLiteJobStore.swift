@@ -252,19 +252,38 @@ public final class SQLiteJobStore: JobStore {
 }
 
 /// Reads a text file line by line in 64 KiB pieces (a long video's result lines never sit in memory together).
-enum LineReader {
-    static func forEachLine(in url: URL, _ body: (Substring) throws -> Void) throws {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        var pending = Data()
-        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+public final class LineReader {
+    private let handle: FileHandle
+    private var pending = Data()
+    private var ended = false
+
+    public init(url: URL) throws { handle = try FileHandle(forReadingFrom: url) }
+    deinit { try? handle.close() }
+
+    /// The next non-empty line, or nil at the end of the file.
+    public func next() throws -> Substring? {
+        while true {
+            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                 pending.removeSubrange(pending.startIndex...newline)
-                if !line.isEmpty { try body(Substring(line)) }
+                if line.isEmpty { continue }
+                return Substring(line)
+            }
+            if ended {
+                guard !pending.isEmpty else { return nil }
+                defer { pending.removeAll() }
+                return Substring(String(decoding: pending, as: UTF8.self))
+            }
+            if let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+                pending.append(chunk)
+            } else {
+                ended = true
             }
         }
-        if !pending.isEmpty { try body(Substring(String(decoding: pending, as: UTF8.self))) }
+    }
+
+    static func forEachLine(in url: URL, _ body: (Substring) throws -> Void) throws {
+        let reader = try LineReader(url: url)
+        while let line = try reader.next() { try body(line) }
     }
 }
