@@ -111,6 +111,9 @@ final class BatchPostgresTests: XCTestCase {
         var stoppedHolding: [Int64] = []
         for _ in 0..<50 where stoppedHolding.isEmpty {
             kill(stopped.processIdentifier, SIGSTOP)
+            // The signal lands asynchronously: ask the database only once the process is really stopped, or it
+            // may still finish the task it was seen holding.
+            while !Self.isStopped(stopped.processIdentifier) { usleep(1_000) }
             stoppedHolding = try tasksHeld(by: stopped.processIdentifier, in: store)
             if stoppedHolding.isEmpty {
                 kill(stopped.processIdentifier, SIGCONT)
@@ -241,6 +244,13 @@ final class BatchPostgresTests: XCTestCase {
         list.waitUntilExit()
         let fields = text.split(separator: "\n").first?.split(separator: " ").map(String.init) ?? []
         return fields.count >= 2 ? Array(fields.prefix(2)) : nil
+    }
+
+    /// State `T` in /proc/PID/stat: stopped by a signal.
+    static func isStopped(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
     }
 
     private func postmasterStart(_ store: PostgresJobStore) throws -> String {
