@@ -206,9 +206,14 @@ public final class PostgresJobStore: JobStore {
                 case .documents(let documents):
                     for row in documents { try await add(row) }
                 case .lineFile(let file):
-                    var lines: [ResultRow] = []
-                    try LineFile.forEachRow(in: file) { lines.append($0) }
-                    for row in lines { try await add(row) }
+                    // Line by line: a long video's rows never sit in memory together.
+                    let reader = try LineReader(url: file)
+                    while let line = try reader.next() {
+                        guard let row = ResultRow(line: line) else {
+                            throw JobStoreError.writeFailed(path: file.path, reason: "a result line has no kind")
+                        }
+                        try await add(row)
+                    }
                 }
                 return true
             }
@@ -318,17 +323,6 @@ public final class PostgresJobStore: JobStore {
     public func dropTables() throws {
         try perform { client, logger in
             try await client.query("DROP TABLE IF EXISTS result, task, run, mien_store", logger: logger)
-        }
-    }
-}
-
-/// Reads a `ResultRows.lineFile`.
-enum LineFile {
-    static func forEachRow(in url: URL, _ body: (ResultRow) throws -> Void) throws {
-        let text = try String(contentsOf: url, encoding: .utf8)
-        for line in text.split(separator: "\n") {
-            guard let row = ResultRow(line: line) else { continue }
-            try body(row)
         }
     }
 }

@@ -111,6 +111,9 @@ final class BatchPostgresTests: XCTestCase {
         var stoppedHolding: [Int64] = []
         for _ in 0..<50 where stoppedHolding.isEmpty {
             kill(stopped.processIdentifier, SIGSTOP)
+            // The signal lands asynchronously: ask the database only once the process is really stopped, or it
+            // may still finish the task it was seen holding.
+            while !Self.isStopped(stopped.processIdentifier) { usleep(1_000) }
             stoppedHolding = try tasksHeld(by: stopped.processIdentifier, in: store)
             if stoppedHolding.isEmpty {
                 kill(stopped.processIdentifier, SIGCONT)
@@ -147,6 +150,52 @@ final class BatchPostgresTests: XCTestCase {
         XCTAssertTrue(log.contains("completion refused for"), log)
         XCTAssertEqual(stopped.terminationStatus, 1, "the parked poison input gives exit code 1")
         XCTAssertEqual(try TestSupport.run(["audit", "verify"], home: root).status, 0)
+    }
+
+    /// A video and a still through `mien batch --postgres` working on its own tasks: the video's frame rows stream
+    /// from the scratch file into the completing transaction, and the export matches the SQLite run's.
+    func testAVideoRunsThroughPostgresLikeThroughTheRunFile() throws {
+        _ = try freshStore()
+        let root = try TestSupport.temporaryDirectory(self)
+        let inputs = [BatchSupport.sampleVideo.path, TestSupport.sample("pexels_18175_angry_closeup.jpg").path]
+        let viaPostgres = try TestSupport.run(["batch"] + inputs + ["--postgres", Self.url, "--jobs", "2", "--quiet"],
+                                              home: root, timeout: 600)
+        XCTAssertEqual(viaPostgres.status, 0, viaPostgres.output)
+        let runFile = root.appendingPathComponent("run.sqlite")
+        XCTAssertEqual(try TestSupport.run(["batch"] + inputs + ["--out", runFile.path, "--jobs", "2", "--quiet"],
+                                           home: root, timeout: 600).status, 0)
+        let a = root.appendingPathComponent("pg.csv"), b = root.appendingPathComponent("file.csv")
+        XCTAssertEqual(try TestSupport.run(["batch", "export", Self.url, "--csv", a.path], home: root).status, 0)
+        XCTAssertEqual(try TestSupport.run(["batch", "export", runFile.path, "--csv", b.path], home: root).status, 0)
+        let pg = try String(contentsOf: a, encoding: .utf8)
+        XCTAssertGreaterThan(pg.split(separator: "\n").count, 400, "one row per face per frame")
+        XCTAssertEqual(pg, try String(contentsOf: b, encoding: .utf8))
+    }
+
+    /// SIGTERM: the worker finishes the task in hand, releases nothing half-done, and ends; the rest stays queued.
+    func testSIGTERMFinishesTheCurrentTaskThenEnds() throws {
+        let store = try freshStore()
+        let root = try TestSupport.temporaryDirectory(self)
+        let corpus = root.appendingPathComponent("corpus")
+        try BatchSupport.writeFER2013(300, into: corpus)
+        XCTAssertEqual(try TestSupport.run(["batch", corpus.path, "--postgres", Self.url, "--enqueue-only", "--quiet"],
+                                           home: root).status, 0)
+        let worker = try BatchSupport.start(["worker", "--postgres", Self.url, "--jobs", "1", "--quiet"], home: root)
+        defer { if worker.isRunning { BatchSupport.killHard(worker) } }
+        let started = Date()
+        while try store.counts().done < 20 && Date().timeIntervalSince(started) < 120 { usleep(50_000) }
+        XCTAssertEqual(try store.counts().running, 1, "the worker holds a task when the signal comes")
+        kill(worker.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(30)
+        while worker.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(worker.isRunning, "the worker did not end after SIGTERM")
+        XCTAssertEqual(worker.terminationStatus, 0, BatchSupport.log(of: worker))
+        XCTAssertTrue(BatchSupport.log(of: worker).contains("stopping after the current task"))
+        let counts = try store.counts()
+        XCTAssertEqual(counts.running, 0, "the task in hand was finished, not left to a lease")
+        XCTAssertGreaterThan(counts.queued, 0)
+        XCTAssertEqual(counts.done + counts.queued, 300)
+        XCTAssertEqual(counts.resultRows, counts.done)
     }
 
     /// The database restarted mid-run: the worker waits, reconnects and finishes. Needs root and `pg_ctlcluster`
@@ -195,6 +244,13 @@ final class BatchPostgresTests: XCTestCase {
         list.waitUntilExit()
         let fields = text.split(separator: "\n").first?.split(separator: " ").map(String.init) ?? []
         return fields.count >= 2 ? Array(fields.prefix(2)) : nil
+    }
+
+    /// State `T` in /proc/PID/stat: stopped by a signal.
+    static func isStopped(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
     }
 
     private func postmasterStart(_ store: PostgresJobStore) throws -> String {
