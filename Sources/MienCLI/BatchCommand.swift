@@ -53,17 +53,7 @@ struct BatchRunCommand: ParsableCommand {
     @Option(help: "Park a task after this many starts that never finished (an input that kills the process).")
     var maxAttempts = 3
 
-    @Option(help: "Face detector: blaze (default), blaze-full, blaze-short, hog, hog-up, haar.")
-    var detector: String = AnalysisOptions.Detector.blaze.rawValue
-
-    @Option(help: "Refuse images larger than this many megapixels, checked from the header before decoding.")
-    var maxMegapixels: Double = 50
-
-    @Flag(help: "Treat each image as one already-cropped face (research datasets): no detector runs.")
-    var crops = false
-
-    @Flag(inversion: .prefixedNo, help: "Average the expression model over each face and its mirror image.")
-    var flip: Bool?
+    @OptionGroup var image: ImageOptions
 
     @Option(help: "Videos: analyse every Nth frame.")
     var every = 1
@@ -84,11 +74,6 @@ struct BatchRunCommand: ParsableCommand {
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard every >= 1 else { throw ValidationError("--every must be at least 1") }
         if let fps, fps <= 0 { throw ValidationError("--fps must be positive") }
-        guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be positive") }
-        guard AnalysisOptions.Detector(rawValue: detector) != nil else {
-            throw ValidationError("unknown detector '\(detector)'; choose one of "
-                                  + AnalysisOptions.Detector.allCases.map(\.rawValue).joined(separator: ", "))
-        }
         do {
             if let shard { _ = try CorpusShard(parsing: shard) }
         } catch {
@@ -100,10 +85,12 @@ struct BatchRunCommand: ParsableCommand {
         // Parallelism comes from the worker threads; OpenCV inside each stays on one thread.
         ComputeThreads.set(1)
         var settings = BatchSettings()
-        settings.detector = detector
-        settings.maxPixels = Int(maxMegapixels * 1_000_000)
-        settings.crops = crops
-        settings.flipAverage = flip
+        let options = image.applied()
+        settings.detector = options.detector.rawValue
+        settings.maxPixels = options.maxPixels
+        settings.crops = options.crops
+        settings.flipAverage = options.flipAverage
+        settings.prior = options.prior == .natural ? nil : options.prior.rawValue
         settings.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         settings.videoEvery = every
         settings.videoFPS = fps

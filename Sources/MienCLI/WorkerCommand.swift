@@ -38,7 +38,7 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
-        VisionThreads.set(1)
+        ComputeThreads.set(1)
         let store = try BatchCLI.reporting {
             try PostgresJobStore(url: postgres, leaseSeconds: lease, maxAttempts: maxAttempts)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import MienStore
+import MienTesting
 import XCTest
 @testable import MienPostgres
 

@@ -12,6 +12,8 @@ public struct BatchSettings: Sendable, Codable, Hashable {
     public var crops = false
     public var flipAverage: Bool?
     public var measuresOnly = false
+    /// The expression prior's name; nil is the natural prior (so runs made before priors existed keep their keys).
+    public var prior: String?
     /// Video: analyse every Nth frame, or about this many frames per second.
     public var videoEvery = 1
     public var videoFPS: Double?
@@ -30,6 +32,7 @@ public struct BatchSettings: Sendable, Codable, Hashable {
         o.crops = crops
         o.flipAverage = flipAverage
         o.measuresOnly = measuresOnly
+        o.prior = prior.flatMap(ExpressionPrior.init(rawValue:)) ?? .natural
         return o
     }
 
