@@ -33,6 +33,20 @@ struct FacePipeline: Sendable {
         return face
     }
 
+    /// The face's 52 blendshape coefficients from its 478-point mesh, or why there are none (face too small, no
+    /// face in the mesh crop). The 68-point landmarks and their measures are kept either way. nil when the engine
+    /// has no mesh or no crop can be placed (no keypoints and no landmarks).
+    func blendshapes(in image: Image, box: FaceBox, face: FaceAnalysis) throws -> Blendshapes? {
+        guard let meshes = engine.meshes, let nets = engine.blendshapeNets,
+              let crop = MeshCrop(box: box, landmarks: face.landmarks) else { return nil }
+        switch try meshes.with({ try $0.locate(in: image, crop: crop) }) {
+        case .abstained(let reason):
+            return Blendshapes(model: BlendshapeEstimator.modelVersion, coefficients: [:], abstained: reason)
+        case .mesh(let mesh):
+            return try nets.with { try $0.estimate(mesh.landmarks) }
+        }
+    }
+
     /// The classifier's view of a face: fitted to its landmarks when they are plausible, else centred on its box
     /// (or, for a pre-cropped face, the whole image scaled).
     func crop(_ image: Image, face: FaceAnalysis) throws -> AlignedFace {

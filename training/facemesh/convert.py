@@ -469,6 +469,7 @@ def verify(paths: dict, models: str, report: dict, runs: int) -> bool:
               "tflite_blendshapes_ms": timed(lambda: run_tflite(blend_tfl, sub[None]), runs),
               "runs": runs, "threads": 1, "load_average_1min": round(os.getloadavg()[0], 2)}
     log(f"timing (median, 1 thread): {timing}")
+    report["self_test"] = self_test_values(cv_mesh, cv_blend)
     report.update({"opencv": cv2.__version__, "onnxruntime": ort.__version__,
                    "mesh": {"file": f"Models/{MESH_ONNX}", "bytes": os.path.getsize(mesh_path),
                             "sha256": sha256(mesh_path), "source_sha256": sha256(paths[MESH_TFLITE]),
@@ -484,6 +485,25 @@ def verify(paths: dict, models: str, report: dict, runs: int) -> bool:
                             "training/facemesh/convert.py", "faces": fixture}, f, separators=(",", ":"))
     log(f"wrote {os.path.relpath(FIXTURE, ROOT)} ({len(fixture)} faces)")
     return mesh_ok and blend_ok
+
+
+def self_test_points() -> np.ndarray:
+    """The fixed point set the Swift BlendshapeEstimator checks the model on at load (BlendshapeEstimator.selfTest)."""
+    i = np.arange(146, dtype=np.float64)
+    return np.stack([200 + (i * 37) % 101, 150 + (i * 53) % 97], 1).astype(np.float32)
+
+
+def self_test_values(cv_mesh, cv_blend) -> dict:
+    """What the committed models give on fixed inputs, through OpenCV DNN: the Swift stages run the same inputs at
+    load and refuse a file that gives anything else (an altered or truncated model), naming it."""
+    lm, pr = cv_mesh(np.full((1, 3, 256, 256), 0.5, np.float32))
+    lm = lm.reshape(-1, 3)
+    b = cv_blend(self_test_points())
+    v = {"mesh_grey_presence_logit": round(float(pr[0]), 4), "mesh_grey_mean_x": round(float(lm[:, 0].mean()), 4),
+         "mesh_grey_mean_y": round(float(lm[:, 1].mean()), 4), "blend_sum": round(float(b.sum()), 5),
+         "blend_jawOpen": round(float(b[25]), 5), "blend_mouthSmileLeft": round(float(b[44]), 5)}
+    log(f"self-test values (hard-coded in the Swift stages): {v}")
+    return v
 
 
 LICENSE_HEADER = """Face mesh and blendshapes models in this folder: face_landmarks_478.onnx, face_blendshapes.onnx
