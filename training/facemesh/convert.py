@@ -443,7 +443,7 @@ def verify(paths: dict, models: str, report: dict, runs: int) -> bool:
         fixture.append({"image": face["image"], "index": face["index"],
                         "keypoints": [[round(float(a), 3), round(float(b), 3)] for a, b in face["keypoints"]],
                         "presence": round(presence, 5),
-                        "landmarks": [[round(float(a), 2), round(float(b), 2)] for a, b in pts_img],
+                        "landmarks": [[round(float(a), 4), round(float(b), 4)] for a, b in pts_img],
                         "blendshapes": [round(float(v), 5) for v in bref]})
         top = np.argsort(-bref)[:4]
         log(f"{name}: presence {presence:.3f}; top blendshapes "
