@@ -5,10 +5,9 @@ import MienCore
 /// MediaPipe FaceMesh V2 (Apache-2.0: 478 points including the irises), converted to ONNX by
 /// training/facemesh/convert.py and run by OpenCV DNN. Models/FACEMESH.md has the contract.
 ///
-/// The crop follows MediaPipe's FaceLandmarker: a square of 1.5 × the BlazeFace box, centred on the face, rotated so
-/// the eyes are level, resized to 256 × 256 RGB/255. Mien's boxes are framed for dlib (training/blazeface), so the
-/// crop is defined from the eye and mouth keypoints (`MeshCrop`). Not thread-safe per call pattern: its network
-/// serialises forwards, so the engine keeps a pool of them.
+/// The crop follows MediaPipe's FaceLandmarker: a square of 1.5 × the BlazeFace box, centred on it, rotated so the
+/// eyes are level, resized to 256 × 256 RGB/255 (`MeshCrop`; faces without a BlazeFace box are cropped from their
+/// eyes and mouth). Its network serialises forwards, so the engine keeps a pool of them.
 public final class FaceMeshLandmarker: Sendable {
     public static let fileName = "face_landmarks_478.onnx"
     /// Faces whose crop side would be under this many image pixels are not meshed: the 256-pixel crop would be an
@@ -138,9 +137,19 @@ public struct MeshCrop: Sendable, Hashable {
                   angle: atan2(leftEye.y - rightEye.y, leftEye.x - rightEye.x))
     }
 
-    /// BlazeFace's keypoints when the detector gave them (as MediaPipe), else the 68-point fit's eyes and mouth.
+    /// MediaPipe's crop from a BlazeFace detection: 1.5 × the longer side of the detector's own box, centred on
+    /// it, turned by the eye keypoints' angle (continuous coordinates in, pixel-index convention kept).
+    public init(detectorRect r: Rect, rightEye: Point2, leftEye: Point2) {
+        self.init(centre: Point2(r.x + r.width / 2 - 0.5, r.y + r.height / 2 - 0.5),
+                  side: 1.5 * max(r.width, r.height), angle: atan2(leftEye.y - rightEye.y, leftEye.x - rightEye.x))
+    }
+
+    /// MediaPipe's crop when the detector gave its own box and keypoints (BlazeFace); else from the keypoints'
+    /// eyes and mouth; else from the 68-point fit's eyes and mouth (HOG boxes, boxes followed in video).
     public init?(box: FaceBox, landmarks: FaceLandmarks?) {
-        if box.keypoints.count >= 4 {
+        if let r = box.detectorRect, box.keypoints.count >= 2 {
+            self.init(detectorRect: r, rightEye: box.keypoints[0], leftEye: box.keypoints[1])
+        } else if box.keypoints.count >= 4 {
             // BlazeFace keypoints are continuous coordinates (normalised × size); dlib's are pixel indices
             let k = box.keypoints.map { Point2($0.x - 0.5, $0.y - 0.5) }
             self.init(rightEye: k[0], leftEye: k[1], mouth: k[3])

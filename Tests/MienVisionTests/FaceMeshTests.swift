@@ -37,6 +37,8 @@ final class FaceMeshTests: XCTestCase {
             var image: String
             var index: Int
             var keypoints: [[Double]]
+            /// BlazeFace's own box, x0, y0, x1, y1.
+            var box: [Double]
             var presence: Double
             var landmarks: [[Double]]
             var blendshapes: [Double]
@@ -44,7 +46,7 @@ final class FaceMeshTests: XCTestCase {
         var faces: [Face]
     }
 
-    /// The same crops (from the same BlazeFace keypoints) through Swift + OpenCV DNN and through TFLite.
+    /// The same crops (from the same BlazeFace boxes and keypoints) through Swift + OpenCV DNN and through TFLite.
     func testParityWithTFLiteOnEverySampleFace() throws {
         let (mesh, blend) = try stages()
         let url = TestSupport.repository.appendingPathComponent("Tests/Fixtures/facemesh/reference.json")
@@ -54,8 +56,10 @@ final class FaceMeshTests: XCTestCase {
         var worstMean = 0.0, worstPoint = 0.0, worstBlend = 0.0, worstBlendOnReferenceMesh = 0.0
         for face in reference.faces {
             let image = try decoder.decode(fileAt: TestSupport.sample(face.image))
-            let box = FaceBox(rect: Rect(x: 0, y: 0, width: 1, height: 1), score: 1,
-                              keypoints: face.keypoints.map { Point2($0[0], $0[1]) })
+            let detector = Rect(x: face.box[0], y: face.box[1], width: face.box[2] - face.box[0],
+                                 height: face.box[3] - face.box[1])
+            let box = FaceBox(rect: detector, score: 1, keypoints: face.keypoints.map { Point2($0[0], $0[1]) },
+                              detectorRect: detector)
             let crop = try XCTUnwrap(MeshCrop(box: box, landmarks: nil))
             guard case .mesh(let m) = try mesh.locate(in: image, crop: crop) else {
                 return XCTFail("\(face.image)#\(face.index): no mesh")

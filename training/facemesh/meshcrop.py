@@ -49,12 +49,17 @@ BLEND_NAMES = [
     "mouthUpperUpRight", "noseSneerLeft", "noseSneerRight"]
 
 
-def crop_matrix(keypoints: np.ndarray) -> np.ndarray:
-    """2x3 image -> crop matrix (OpenCV pixel-index convention) for the mesh crop of a face."""
+def crop_matrix(keypoints: np.ndarray, box: np.ndarray | None = None) -> np.ndarray:
+    """2x3 image -> crop matrix (OpenCV pixel-index convention) for the mesh crop of a face: MediaPipe's (1.5 x the
+    longer side of the BlazeFace box, centred on it) when the box is given, else from the keypoints alone."""
     k = np.asarray(keypoints, np.float64)
     eyes = (k[0] + k[1]) / 2
-    c = (eyes + k[3]) / 2
-    side = MESH_SIDE * np.linalg.norm(eyes - k[3])
+    if box is None:
+        c = (eyes + k[3]) / 2
+        side = MESH_SIDE * np.linalg.norm(eyes - k[3])
+    else:
+        c = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+        side = 1.5 * max(box[2] - box[0], box[3] - box[1])
     t = math.atan2(k[1][1] - k[0][1], k[1][0] - k[0][0])
     s = N / side
     a, b = s * math.cos(-t), s * math.sin(-t)
@@ -78,9 +83,9 @@ def continuous_inverse(m: np.ndarray) -> np.ndarray:
     return (unshift @ np.linalg.inv(full) @ shift)[:2]
 
 
-def crop(bgr: np.ndarray, keypoints: np.ndarray):
+def crop(bgr: np.ndarray, keypoints: np.ndarray, box: np.ndarray | None = None):
     import cv2
-    m = crop_matrix(keypoints)
+    m = crop_matrix(keypoints, box)
     out = cv2.warpAffine(bgr, m, (N, N), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return cv2.cvtColor(out, cv2.COLOR_BGR2RGB), continuous_inverse(m)
 
@@ -92,7 +97,7 @@ def sample_faces(samples: str, models: str) -> list:
         bgr = bf.read_bgr(path)
         # full range first; the short-range model finds the close-ups full range misses (the Santa)
         for i, d in enumerate(full.detect(bgr) or short.detect(bgr)):
-            rgb, back = crop(bgr, d.keypoints)
+            rgb, back = crop(bgr, d.keypoints, d.box)
             faces.append({"image": os.path.basename(path), "index": i, "keypoints": d.keypoints, "box": d.box,
                           "crop_rgb": rgb, "crop_to_image": back})
     return faces
