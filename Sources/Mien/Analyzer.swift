@@ -127,7 +127,9 @@ public final class Analyzer: Sendable {
         if options.blendshapes && engine.hasFaceMesh {
             t = Clock.now
             for i in found.indices {
-                found[i].blendshapes = try faces.blendshapes(in: image, box: located[i].0, face: found[i])
+                let movement = try faces.meshMovement(in: image, box: located[i].0, face: found[i])
+                found[i].blendshapes = movement?.0
+                found[i].gaze = movement?.1
             }
             timings["blendshapes"] = Clock.ms(since: t)
         }
