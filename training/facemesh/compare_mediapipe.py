@@ -1,15 +1,22 @@
 """End-to-end check against MediaPipe's own FaceLandmarker (mediapipe 0.10.21, image mode, the pinned .task).
 
     .venv-mp/bin/python training/facemesh/compare_mediapipe.py     # after convert.py (it extracts the .task)
+    .venv-mp/bin/python training/facemesh/compare_mediapipe.py --video Samples/pexels_wolfgang_langer_3063838_expressions.mp4 --frames 60
 
 Compares, per sample face that both find, MediaPipe's 478 landmarks and 52 blendshapes with Mien's reference
 pipeline (Tests/Fixtures/facemesh/reference.json: Mien's crop from the BlazeFace keypoints, the TFLite models; the
 Swift/OpenCV stages match it to 0.025 px and 0.005, FaceMeshTests). The difference measured here is the crop:
 MediaPipe's comes from its own short-range detector's box, Mien's from the keypoints (meshcrop.py).
 Writes training/facemesh/mediapipe_compare.json.
+
+With --video, every frame (up to --frames) is run through both: MediaPipe in image mode (detection on every frame)
+and Mien's reference computed here with the committed ONNX files in OpenCV DNN (equal to TFLite within 0.0004 px,
+convert.py) from the BlazeFace full-range detection (short range when full finds none), as `mien analyze` does.
+Writes training/facemesh/mediapipe_compare_video.json.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -22,7 +29,80 @@ TASK = os.path.join(ROOT, ".whl", "facemesh-work", "face_landmarker.task")
 FIXTURE = os.path.join(ROOT, "Tests", "Fixtures", "facemesh", "reference.json")
 
 
+def reference_faces(bgr, det_full, det_short, mesh_net, blend_net):
+    """Mien's pipeline in Python: BlazeFace -> MediaPipe crop from the box -> mesh -> blendshapes (OpenCV DNN)."""
+    sys.path.insert(0, HERE)
+    import meshcrop
+    faces = []
+    for d in det_full.detect(bgr) or det_short.detect(bgr):
+        rgb, back = meshcrop.crop(bgr, d.keypoints, d.box)
+        mesh_net.setInput(np.ascontiguousarray((rgb.astype(np.float32) / 255).transpose(2, 0, 1)[None]), "input")
+        lm, pr = mesh_net.forward(["landmarks", "presence"])
+        if 1 / (1 + np.exp(-float(pr.reshape(-1)[0]))) < 0.5:
+            continue
+        pts = meshcrop.to_image(lm.reshape(-1, 3)[:, :2], back)
+        blend_net.setInput(pts[meshcrop.BLEND_INDICES].astype(np.float32).reshape(1, -1, 1, 1), "points")
+        faces.append((pts, blend_net.forward("blendshapes").reshape(-1)))
+    return faces
+
+
+def compare_video(landmarker, path: str, frames: int) -> int:
+    import cv2
+    import mediapipe as mp
+    sys.path.insert(0, os.path.join(HERE, "..", "blazeface"))
+    import decode as bf
+    models = os.path.join(ROOT, "Models")
+    full, short = bf.BlazeFace("full", models), bf.BlazeFace("short", models)
+    mesh_net = cv2.dnn.readNetFromONNX(os.path.join(models, "face_landmarks_478.onnx"))
+    blend_net = cv2.dnn.readNetFromONNX(os.path.join(models, "face_blendshapes.onnx"))
+    cap = cv2.VideoCapture(path)
+    rows, n, both, only_mien, only_mp = [], 0, 0, 0, 0
+    while n < frames:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        h, w = bgr.shape[:2]
+        res = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB,
+                                         data=np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))))
+        theirs = [(np.array([[p.x * w, p.y * h] for p in lm]), np.array([c.score for c in bs]))
+                  for lm, bs in zip(res.face_landmarks, res.face_blendshapes)]
+        ours = reference_faces(bgr, full, short, mesh_net, blend_net)
+        used = set()
+        for pts, bl in ours:
+            iod = np.linalg.norm(pts[468] - pts[473])
+            cands = [i for i in range(len(theirs)) if i not in used
+                     and np.linalg.norm(theirs[i][0][1] - pts[1]) < 0.5 * iod]
+            if not cands:
+                only_mien += 1
+                continue
+            i = cands[0]
+            used.add(i)
+            both += 1
+            d = np.linalg.norm(theirs[i][0] - pts, axis=1)
+            rows.append({"frame": n, "mean_landmark_px": round(float(d.mean()), 3),
+                         "mean_landmark_per_iod": round(float(d.mean() / iod), 4),
+                         "max_blendshape_diff": round(float(np.abs(theirs[i][1] - bl).max()), 4)})
+        only_mp += len(theirs) - len(used)
+        n += 1
+    px = np.array([r["mean_landmark_px"] for r in rows])
+    bd = np.array([r["max_blendshape_diff"] for r in rows])
+    summary = {"video": os.path.basename(path), "frames": n, "faces_both": both, "faces_only_mien": only_mien,
+               "faces_only_mediapipe": only_mp,
+               "mean_landmark_px": {"median": round(float(np.median(px)), 3), "p90": round(float(np.percentile(px, 90)), 3),
+                                    "max": round(float(px.max()), 3)} if len(px) else None,
+               "max_blendshape_diff": {"median": round(float(np.median(bd)), 4), "p90": round(float(np.percentile(bd, 90)), 4),
+                                       "max": round(float(bd.max()), 4)} if len(bd) else None}
+    print(json.dumps(summary, indent=1))
+    with open(os.path.join(HERE, "mediapipe_compare_video.json"), "w") as fh:
+        json.dump({"summary": summary, "faces": rows}, fh, indent=1)
+    return 0
+
+
 def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--video")
+    ap.add_argument("--frames", type=int, default=60)
+    args = ap.parse_args()
     import cv2
     import mediapipe as mp
     from mediapipe.tasks import python as mpt
@@ -34,6 +114,8 @@ def main() -> int:
                                         running_mode=vision.RunningMode.IMAGE, num_faces=10,
                                         output_face_blendshapes=True)
     landmarker = vision.FaceLandmarker.create_from_options(opts)
+    if args.video:
+        return compare_video(landmarker, args.video, args.frames)
     reference = json.load(open(FIXTURE))["faces"]
     out, rows = {"mediapipe": mp.__version__, "faces": []}, []
     for image in sorted({f["image"] for f in reference}):
