@@ -29,12 +29,13 @@ TASK = os.path.join(ROOT, ".whl", "facemesh-work", "face_landmarker.task")
 FIXTURE = os.path.join(ROOT, "Tests", "Fixtures", "facemesh", "reference.json")
 
 
-def reference_faces(bgr, det_full, det_short, mesh_net, blend_net):
+def reference_faces(bgr, det_full, det_short, mesh_net, blend_net, short_first=False):
     """Mien's pipeline in Python: BlazeFace -> MediaPipe crop from the box -> mesh -> blendshapes (OpenCV DNN)."""
     sys.path.insert(0, HERE)
     import meshcrop
     faces = []
-    for d in det_full.detect(bgr) or det_short.detect(bgr):
+    first, second = (det_short, det_full) if short_first else (det_full, det_short)
+    for d in first.detect(bgr) or second.detect(bgr):
         rgb, back = meshcrop.crop(bgr, d.keypoints, d.box)
         mesh_net.setInput(np.ascontiguousarray((rgb.astype(np.float32) / 255).transpose(2, 0, 1)[None]), "input")
         lm, pr = mesh_net.forward(["landmarks", "presence"])
@@ -46,7 +47,7 @@ def reference_faces(bgr, det_full, det_short, mesh_net, blend_net):
     return faces
 
 
-def compare_video(landmarker, path: str, frames: int) -> int:
+def compare_video(landmarker, path: str, frames: int, short_first: bool = False) -> int:
     import cv2
     import mediapipe as mp
     sys.path.insert(0, os.path.join(HERE, "..", "blazeface"))
@@ -66,7 +67,7 @@ def compare_video(landmarker, path: str, frames: int) -> int:
                                          data=np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))))
         theirs = [(np.array([[p.x * w, p.y * h] for p in lm]), np.array([c.score for c in bs]))
                   for lm, bs in zip(res.face_landmarks, res.face_blendshapes)]
-        ours = reference_faces(bgr, full, short, mesh_net, blend_net)
+        ours = reference_faces(bgr, full, short, mesh_net, blend_net, short_first)
         used = set()
         for pts, bl in ours:
             iod = np.linalg.norm(pts[468] - pts[473])
@@ -86,14 +87,16 @@ def compare_video(landmarker, path: str, frames: int) -> int:
         n += 1
     px = np.array([r["mean_landmark_px"] for r in rows])
     bd = np.array([r["max_blendshape_diff"] for r in rows])
-    summary = {"video": os.path.basename(path), "frames": n, "faces_both": both, "faces_only_mien": only_mien,
+    summary = {"video": os.path.basename(path), "frames": n,
+               "detector": "short range first (MediaPipe's)" if short_first else "full range first (Mien's)", "faces_both": both, "faces_only_mien": only_mien,
                "faces_only_mediapipe": only_mp,
                "mean_landmark_px": {"median": round(float(np.median(px)), 3), "p90": round(float(np.percentile(px, 90)), 3),
                                     "max": round(float(px.max()), 3)} if len(px) else None,
                "max_blendshape_diff": {"median": round(float(np.median(bd)), 4), "p90": round(float(np.percentile(bd, 90)), 4),
                                        "max": round(float(bd.max()), 4)} if len(bd) else None}
     print(json.dumps(summary, indent=1))
-    with open(os.path.join(HERE, "mediapipe_compare_video.json"), "w") as fh:
+    name = "mediapipe_compare_video_short.json" if short_first else "mediapipe_compare_video.json"
+    with open(os.path.join(HERE, name), "w") as fh:
         json.dump({"summary": summary, "faces": rows}, fh, indent=1)
     return 0
 
@@ -102,6 +105,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--video")
     ap.add_argument("--frames", type=int, default=60)
+    ap.add_argument("--short-first", action="store_true",
+                    help="crop from the short-range detector, as MediaPipe's FaceLandmarker does (an experiment)")
     args = ap.parse_args()
     import cv2
     import mediapipe as mp
@@ -115,7 +120,7 @@ def main() -> int:
                                         output_face_blendshapes=True)
     landmarker = vision.FaceLandmarker.create_from_options(opts)
     if args.video:
-        return compare_video(landmarker, args.video, args.frames)
+        return compare_video(landmarker, args.video, args.frames, args.short_first)
     reference = json.load(open(FIXTURE))["faces"]
     out, rows = {"mediapipe": mp.__version__, "faces": []}, []
     for image in sorted({f["image"] for f in reference}):
