@@ -27,6 +27,10 @@ public struct AnalysisOptions: Sendable {
     public var maxHeadRotationForExpression = 45.0
     /// Where the models are; nil = `ModelLocator`.
     public var modelsDirectory: URL? = nil
+    /// Fit the 478-point face mesh and its 52 blendshape coefficients per face (Models/FACEMESH.md). Movement,
+    /// not emotion: measures-only analyses get them too. Needs an engine that loaded the mesh
+    /// (`Engine.Configuration.faceMesh`; `Analyzer(options:)` loads it when this is on).
+    public var blendshapes = true
 
     public init() {}
 }

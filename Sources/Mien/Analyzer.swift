@@ -21,7 +21,8 @@ public final class Analyzer: Sendable {
     public convenience init(options: AnalysisOptions = AnalysisOptions(), governance: Governance = .localDefault()) throws {
         let session = try Session(governance: governance, measuresOnly: options.measuresOnly)
         let engine = try Engine(Engine.Configuration(detector: options.detector, modelsDirectory: options.modelsDirectory,
-                                                     expressionModel: session.grantsExpressions))
+                                                     expressionModel: session.grantsExpressions,
+                                                     faceMesh: options.blendshapes))
         try self.init(engine: engine, session: session, options: options)
     }
 
@@ -122,6 +123,16 @@ public final class Analyzer: Sendable {
                            imageHeight: image.height)
         }
         timings["measures"] = Clock.ms(since: t)
+
+        if options.blendshapes && engine.hasFaceMesh {
+            t = Clock.now
+            for i in found.indices {
+                let movement = try faces.meshMovement(in: image, box: located[i].0, face: found[i])
+                found[i].blendshapes = movement?.0
+                found[i].gaze = movement?.1
+            }
+            timings["blendshapes"] = Clock.ms(since: t)
+        }
 
         if producesExpressions, let classifiers = engine.classifiers {
             t = Clock.now

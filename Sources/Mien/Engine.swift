@@ -22,14 +22,17 @@ public final class Engine: Sendable {
         public var instances = ProcessInfo.processInfo.activeProcessorCount
         /// The 68-point landmark model; nil = $MIEN_LANDMARK_MODEL or Debian's libdlib-data file.
         public var landmarkModel: String?
+        /// Load the 478-point face mesh and the blendshapes model (Models/FACEMESH.md).
+        public var faceMesh = false
 
         public init(detector: AnalysisOptions.Detector = .blaze, modelsDirectory: URL? = nil,
                     expressionModel: Bool = true,
-                    instances: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                    instances: Int = ProcessInfo.processInfo.activeProcessorCount, faceMesh: Bool = false) {
             self.detector = detector
             self.modelsDirectory = modelsDirectory
             self.expressionModel = expressionModel
             self.instances = instances
+            self.faceMesh = faceMesh
         }
     }
 
@@ -44,6 +47,9 @@ public final class Engine: Sendable {
     let landmarker: any LandmarkLocating
     let classifiers: InstancePool<any ExpressionClassifying>?
     let pose = PoseEstimator()
+    /// The face mesh and blendshapes networks, pooled like the classifiers; nil when not loaded.
+    let meshes: InstancePool<FaceMeshLandmarker>?
+    let blendshapeNets: InstancePool<BlendshapeEstimator>?
     /// What the classifier says about itself (constant for the engine's life).
     let expressionInfo: ExpressionModelInfo?
     private let voice = VoiceModelSlot()
@@ -77,6 +83,24 @@ public final class Engine: Sendable {
             classifiers = nil
             expressionInfo = nil
         }
+        if configuration.faceMesh {
+            guard let models else {
+                throw AnalysisError.modelMissing(path: "Models/\(FaceMeshLandmarker.fileName)",
+                                                 hint: "Set MIEN_MODELS to the Models folder of a Mien checkout, "
+                                                 + "or turn blendshapes off.")
+            }
+            meshes = InstancePool(capacity: configuration.instances,
+                                  first: try FaceMeshLandmarker(modelsDirectory: models)) {
+                try FaceMeshLandmarker(modelsDirectory: models)
+            }
+            blendshapeNets = InstancePool(capacity: configuration.instances,
+                                          first: try BlendshapeEstimator(modelsDirectory: models)) {
+                try BlendshapeEstimator(modelsDirectory: models)
+            }
+        } else {
+            meshes = nil
+            blendshapeNets = nil
+        }
         loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
@@ -90,8 +114,13 @@ public final class Engine: Sendable {
         self.landmarker = landmarker
         classifiers = classifier.map { c in InstancePool(capacity: 1, first: c) { c } }
         expressionInfo = classifier.map(ExpressionModelInfo.init)
+        meshes = nil
+        blendshapeNets = nil
         loadSeconds = 0
     }
+
+    /// True when the face mesh and blendshapes models are loaded.
+    public var hasFaceMesh: Bool { meshes != nil && blendshapeNets != nil }
 
     /// "name@version" of the expression model; nil when none is loaded.
     public var expressionModelVersion: String? { expressionInfo?.version }

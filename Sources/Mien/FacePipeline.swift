@@ -33,6 +33,22 @@ struct FacePipeline: Sendable {
         return face
     }
 
+    /// The face's 52 blendshape coefficients and iris gaze from its 478-point mesh, or why there are none (face
+    /// too small, no face in the mesh crop, eyes closed). The 68-point landmarks and their measures are kept
+    /// either way. nil when the engine has no mesh or no crop can be placed (no keypoints and no landmarks).
+    func meshMovement(in image: Image, box: FaceBox, face: FaceAnalysis) throws -> (Blendshapes, Gaze)? {
+        guard let meshes = engine.meshes, let nets = engine.blendshapeNets,
+              let crop = MeshCrop(box: box, landmarks: face.landmarks) else { return nil }
+        switch try meshes.with({ try $0.locate(in: image, crop: crop) }) {
+        case .abstained(let reason):
+            return (Blendshapes(model: BlendshapeEstimator.modelVersion, coefficients: [:], abstained: reason),
+                    Gaze(abstained: reason))
+        case .mesh(let mesh):
+            let shapes = try nets.with { try $0.estimate(mesh.landmarks) }
+            return (shapes, Gaze(mesh: mesh.landmarks, pose: face.pose) ?? Gaze(abstained: "no mesh"))
+        }
+    }
+
     /// The classifier's view of a face: fitted to its landmarks when they are plausible, else centred on its box
     /// (or, for a pre-cropped face, the whole image scaled).
     func crop(_ image: Image, face: FaceAnalysis) throws -> AlignedFace {

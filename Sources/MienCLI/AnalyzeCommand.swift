@@ -17,6 +17,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write each image with boxes, landmarks and labels drawn into this directory.")
     var annotate: String?
 
+    @Flag(inversion: .prefixedNo, help: "Fit the 478-point face mesh and report its 52 blendshape coefficients per face (movement, not emotion; also with --measures-only).")
+    var blendshapes = true
+
     @OptionGroup var image: ImageOptions
 
     @OptionGroup var trust: TrustOptions
@@ -24,6 +27,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         var options = image.applied()
         options.measuresOnly = !trust.requestedOutputs.contains(.expressions)
+        options.blendshapes = blendshapes
         let governance = try trust.governance()
         let analyzer = try Analyzer(options: options, governance: governance)
         let granted = analyzer.decision.granted.map(\.rawValue).sorted()

@@ -92,7 +92,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         print("image \(path), \(times.faces) face(s), detector \(times.detector), \(threads) thread(s), median of \(iterations)")
-        for stage in ["decode", "detect", "landmarks", "measures", "align", "classify"] {
+        for stage in ["decode", "detect", "landmarks", "measures", "blendshapes", "align", "classify"] {
             if let v = times.stages[stage] { print(String(format: "  %-10@ %8.2f ms", stage, v)) }
         }
         print(String(format: "  %-10@ %8.2f ms  (%.0f images/s)", "total", times.total, 1000 / max(times.total, 1e-9)))

@@ -21,6 +21,15 @@ public enum AnalysisTable {
                 lines.append("    movement      " + parts.prefix(5).joined(separator: "  "))
                 lines.append("                  " + parts.dropFirst(5).joined(separator: "  ") + "  (units: inter-ocular distance)")
             }
+            if let b = f.blendshapes {
+                if let reason = b.abstained {
+                    lines.append("    blendshapes   none (\(reason))")
+                } else {
+                    let top = b.coefficients.filter { !$0.key.hasPrefix("_") }.sorted { $0.value > $1.value }.prefix(5)
+                    lines.append("    blendshapes   " + top.map { String(format: "%@ %.2f", $0.key, $0.value) }
+                        .joined(separator: "  ") + "  (top 5 of 52; all in --json)")
+                }
+            }
             if let e = f.expression {
                 let top = e.classes.indices.sorted { e.probabilities[$0] > e.probabilities[$1] }.prefix(3)
                 let probs = top.map { String(format: "%@ %.2f", e.classes[$0], e.probabilities[$0]) }

@@ -57,7 +57,7 @@ public final class BlazeFaceDetector: FaceDetecting, Sendable {
             let rect = Rect(x: o.x, y: o.y, width: f.rect.width * s / sc, height: f.rect.height * s / sc)
             let keypoints = f.keypoints.map(back)
             return FaceBox(rect: BlazeFaceIO.landmarkFraming(rect, keypoints: keypoints), score: f.score,
-                           keypoints: keypoints)
+                           keypoints: keypoints, detectorRect: rect)
         }
     }
 }

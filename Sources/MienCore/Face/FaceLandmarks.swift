@@ -6,10 +6,14 @@ public enum LandmarkLayout: String, Sendable, Codable, Hashable, CaseIterable {
     /// 0–16, right brow 17–21, left brow 22–26 (subject's right/left = image left/right for a frontal face), nose
     /// 27–35, right eye 36–41, left eye 42–47, outer lips 48–59, inner lips 60–67.
     case ibug68 = "ibug-68"
+    /// MediaPipe FaceMesh V2's 478 points (468 mesh points of the canonical face model, then the subject's right
+    /// iris 468–472 and left iris 473–477, centre first). Named points and regions: `FacePoint.mesh478`.
+    case mesh478 = "mediapipe-478"
 
     public var pointCount: Int {
         switch self {
         case .ibug68: return 68
+        case .mesh478: return 478
         }
     }
 
@@ -22,6 +26,7 @@ public enum LandmarkLayout: String, Sendable, Codable, Hashable, CaseIterable {
     public func index(of point: FacePoint) -> Int? {
         switch self {
         case .ibug68: return FacePoint.ibug68[point]
+        case .mesh478: return FacePoint.mesh478[point]
         }
     }
 
@@ -36,6 +41,7 @@ public enum LandmarkLayout: String, Sendable, Codable, Hashable, CaseIterable {
             case .outerLips: return Array(48...59)
             case .jaw: return Array(0...16)
             }
+        case .mesh478: return FacePoint.mesh478Regions[region] ?? []
         }
     }
 }
@@ -64,6 +70,34 @@ public enum FacePoint: String, Sendable, Codable, Hashable, CaseIterable {
         .innerLipUpperRight: 61, .innerLipUpperCentre: 62, .innerLipUpperLeft: 63,
         .innerLipLowerLeft: 65, .innerLipLowerCentre: 66, .innerLipLowerRight: 67,
     ]
+
+    /// Where each named point sits in MediaPipe's 478-point mesh: the mesh vertex nearest the iBUG-300W point of
+    /// the same name (checked on the samples against dlib's fit: FaceMeshLandmarkerTests).
+    static let mesh478: [FacePoint: Int] = [
+        .jawRightEar: 234, .chin: 152, .jawLeftEar: 454,
+        .browRightOuter: 70, .browRightInner: 107, .browLeftInner: 336, .browLeftOuter: 300,
+        .noseBridge: 168, .noseTip: 1, .noseBase: 2,
+        .rightEyeOuter: 33, .rightEyeUpperOuter: 160, .rightEyeUpperInner: 158, .rightEyeInner: 133,
+        .rightEyeLowerInner: 153, .rightEyeLowerOuter: 144,
+        .leftEyeInner: 362, .leftEyeUpperInner: 385, .leftEyeUpperOuter: 387, .leftEyeOuter: 263,
+        .leftEyeLowerOuter: 373, .leftEyeLowerInner: 380,
+        .mouthRight: 61, .upperLipTop: 0, .mouthLeft: 291, .lowerLipBottom: 17,
+        .innerLipUpperRight: 81, .innerLipUpperCentre: 13, .innerLipUpperLeft: 311,
+        .innerLipLowerLeft: 402, .innerLipLowerCentre: 14, .innerLipLowerRight: 178,
+    ]
+
+    /// The mesh's eye contours (16 points each), brows (upper edges), outer lip line and lower face oval.
+    static let mesh478Regions: [FaceRegion: [Int]] = [
+        .rightEye: [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246],
+        .leftEye: [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466],
+        .brows: [70, 63, 105, 66, 107, 336, 296, 334, 293, 300],
+        .outerLips: [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185],
+        .jaw: [234, 93, 132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361, 323, 454],
+    ]
+
+    /// The subject's right and left iris in the 478-point mesh: centre, then four points on the iris edge.
+    public static let mesh478RightIris = Array(468...472)
+    public static let mesh478LeftIris = Array(473...477)
 }
 
 /// Named groups of points whose mean or extent a consumer needs.

@@ -7,12 +7,19 @@
 public struct Blendshapes: Sendable, Codable, Hashable {
     /// The model that produced them ("name@version").
     public var model: String
+    /// Empty when the model abstained (`abstained` says why).
     public var coefficients: [String: Double]
+    /// Why no coefficients are given (face too small for the mesh, no face in the mesh crop), when none are.
+    public var abstained: String?
 
-    public init(model: String, coefficients: [String: Double]) {
+    public init(model: String, coefficients: [String: Double], abstained: String? = nil) {
         self.model = model
         self.coefficients = coefficients
+        self.abstained = abstained
     }
+
+    /// The coefficient of `name`; nil when the model has no such coefficient or abstained.
+    public subscript(_ name: String) -> Double? { coefficients[name] }
 }
 
 /// Where the eyes point, in degrees. Eye-in-head angles come from the iris landmarks; `camera` adds head pose.
