@@ -18,7 +18,8 @@ struct MienCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [AnalyzeCommand.self, EvalCommand.self, BenchCommand.self, VideoCommand.self,
                       LiveCommand.self, VoiceCommand.self, NoticeCommand.self, AuditCommand.self,
-                      ResultsCommand.self, CalibrateTemplateCommand.self, BatchCommand.self]
+                      ResultsCommand.self, CalibrateTemplateCommand.self, BatchCommand.self,
+                      ServeCommand.self, KeysCommand.self]
     )
 
     /// Like ArgumentParser's own main, but usage errors exit with 2 (the convention of POSIX tools) instead of 64.

@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import Logging
+import MienTesting
+import Synchronization
+import XCTest
+@testable import MienServer
+
+/// `GET /v1/live` with a real WebSocket client sending the sample video's frames as JPEGs at 30 frames/s.
+final class LiveSocketTests: XCTestCase {
+    /// The first `count` frames of the sample video at 1280×720, as JPEG files.
+    static func frames(count: Int, in dir: URL) throws -> [Data] {
+        let run = try TestSupport.process(URL(fileURLWithPath: "/usr/bin/ffmpeg"),
+            ["-v", "error", "-y", "-i", MediaRouteTests.video.path, "-frames:v", "\(count)", "-vf", "scale=1280:720",
+             "-q:v", "4", dir.appendingPathComponent("f%03d.jpg").path], environment: [:], timeout: 60, what: "ffmpeg")
+        XCTAssertEqual(run.status, 0, run.output)
+        return try (1...count).map { try Data(contentsOf: dir.appendingPathComponent(String(format: "f%03d.jpg", $0))) }
+    }
+
+    func testLiveFramesAreAnsweredAndDropsCounted() async throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let frames = try Self.frames(count: 60, in: home)
+        XCTAssertGreaterThan(frames.map(\.count).max() ?? 0, 16 << 10, "frames over the 16 KiB default")
+        let server = try ServerHarness.server(home: home)
+        let logger = Logger(label: "live-test")
+        try await server.application().test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            let received = Mutex<[String]>([])
+            let started = DispatchTime.now().uptimeNanoseconds
+            let close = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/live",
+                                                          configuration: .init(maxFrameSize: 1 << 20),
+                                                          logger: logger) { inbound, outbound, _ in
+                let sender = Task {
+                    try await outbound.write(.text("hello"))
+                    try await outbound.write(.binary(ByteBuffer(string: "garbage, not a JPEG")))
+                    for (i, frame) in frames.enumerated() {
+                        // 30 frames/s, paced from the start so the rate holds on average.
+                        let due = started + UInt64(i) * 33_333_333
+                        let now = DispatchTime.now().uptimeNanoseconds
+                        if due > now { try await Task.sleep(for: .nanoseconds(Int(due - now))) }
+                        try await outbound.write(.binary(ByteBuffer(bytes: frame)))
+                    }
+                    try await outbound.write(.text("end"))
+                }
+                // The server answers as frames are analysed, then the summary, then closes.
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    if case .text(let text) = message { received.withLock { $0.append(text) } }
+                }
+                try await sender.value
+            }
+            XCTAssertNotNil(close)
+            let messages = received.withLock { $0 }.compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            let errors = messages.compactMap { ($0["error"] as? [String: Any])?["code"] as? String }
+            XCTAssertEqual(errors, ["binary_expected", "not_a_jpeg"])
+            let answers = messages.filter { $0["kind"] as? String == "video-frame" }
+            XCTAssertGreaterThan(answers.count, 3, "frames answered")
+            XCTAssertTrue(answers.allSatisfy { $0["faces"] is [Any] && $0["dropped"] is Int })
+            XCTAssertTrue(answers.contains { ($0["faces"] as? [Any])?.isEmpty == false }, "faces found in the sample")
+            let summary = try XCTUnwrap(messages.first { $0["kind"] as? String == "live-summary" })
+            XCTAssertEqual(summary["frames_received"] as? Int, 60)
+            let analysed = summary["frames_analysed"] as? Int ?? 0
+            XCTAssertEqual(analysed, answers.count)
+            XCTAssertEqual(analysed + (summary["frames_dropped"] as? Int ?? -1), 60)
+        }
+    }
+
+    func testUpgradeNeedsAValidKeyBeforeTheSocketOpens() async throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let keys = try APIKeyStore(url: home.appendingPathComponent("keys.sqlite"))
+        let secret = try keys.create(name: "cam", purpose: "personal-use").secret
+        let server = try ServerHarness.server(home: home)
+        let logger = Logger(label: "live-test")
+        try await server.application().test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            do {
+                try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/live?token=wrong", logger: logger) { _, _, _ in
+                    XCTFail("upgraded without a valid key")
+                }
+                XCTFail("the upgrade should be refused")
+            } catch {}
+            let opened = Mutex(false)
+            try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/live?token=\(secret)",
+                                              logger: logger) { _, outbound, _ in
+                opened.withLock { $0 = true }
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            XCTAssertTrue(opened.withLock { $0 })
+        }
+    }
+}
