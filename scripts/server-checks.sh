@@ -16,8 +16,9 @@ for _ in $(seq 1 120); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sle
 curl -fs "$base/healthz" >/dev/null || { echo "server did not start:"; cat "$work/serve.log"; exit 1; }
 
 failures=0
+passes=0
 check() { # name expected-status actual-status
-  if [ "$2" = "$3" ]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected $2, got $3"; failures=$((failures + 1)); fi
+  if [ "$2" = "$3" ]; then echo "ok: $1 ($3)"; passes=$((passes + 1)); else echo "FAIL: $1: expected $2, got $3"; failures=$((failures + 1)); fi
 }
 
 # 1. The contract: every documented operation with generated input; no 5xx, responses match the schemas.
@@ -31,7 +32,7 @@ if python3 -c "import schemathesis" 2>/dev/null; then
              --checks response_schema_conformance --hypothesis-max-examples 25 --request-timeout 60000)
   fi
   if timeout 900 schemathesis run "$base/openapi.json" "${st_args[@]}" >"$work/schemathesis.log" 2>&1; then
-    echo "ok: schemathesis ($(grep -Eo '[0-9]+ passed' "$work/schemathesis.log" | tail -1))"
+    echo "ok: schemathesis ($(grep -Eo '[0-9]+ passed' "$work/schemathesis.log" | tail -1))"; passes=$((passes + 1))
   else
     echo "FAIL: schemathesis"; tail -60 "$work/schemathesis.log"; failures=$((failures + 1))
   fi
@@ -45,11 +46,6 @@ cat >"$work/post.lua" <<LUA
 wrk.method = "POST"
 local f = io.open("$photo", "rb"); wrk.body = f:read("*all"); f:close()
 wrk.headers["Content-Type"] = "image/jpeg"
-responses = {}
-response = function(status) responses[status] = (responses[status] or 0) + 1 end
-done = function()
-  for s, n in pairs(responses) do io.write(string.format("status %d %d\n", s, n)) end
-end
 LUA
 if command -v wrk >/dev/null; then
   wrk -t1 -c4 -d25s --timeout 20s -s "$work/post.lua" "$base/v1/analyze" >"$work/wrk.log" 2>&1 &
@@ -97,11 +93,12 @@ s.close()
 PY
   wait "$load"
   cat "$work/wrk.log"
-  bad="$(grep -E '^status ' "$work/wrk.log" | grep -vE '^status (200|503) ' || true)"
-  if [ -n "$bad" ] || grep -q "Socket errors" "$work/wrk.log"; then
-    echo "FAIL: the load saw other answers or socket errors while bad input was sent: $bad"; failures=$((failures + 1))
+  # 4 connections stay within instances + queue, so every load request must be a 200.
+  if grep -qE "Non-2xx|Socket errors" "$work/wrk.log"; then
+    echo "FAIL: the load saw errors while bad input was sent"; failures=$((failures + 1))
   else
-    echo "ok: the load was served throughout ($(grep -E '^status 200' "$work/wrk.log"))"
+    echo "ok: the load was served throughout ($(grep -Eo '[0-9]+ requests in' "$work/wrk.log"), all 200)"
+    passes=$((passes + 1))
   fi
 else
   echo "skip: wrk is not installed (scripts/install-deps.sh installs it)"
@@ -110,7 +107,7 @@ check "still healthy" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$base/healt
 
 # 3. Graceful stop: SIGTERM ends the server with status 0.
 kill -TERM "$server"
-if wait "$server"; then echo "ok: SIGTERM stopped the server cleanly"; else echo "FAIL: SIGTERM exit $?"; failures=$((failures + 1)); fi
+if wait "$server"; then echo "ok: SIGTERM stopped the server cleanly"; passes=$((passes + 1)); else echo "FAIL: SIGTERM exit $?"; failures=$((failures + 1)); fi
 trap 'rm -rf "$work"' EXIT
-echo "server checks: $failures failed"
+echo "server-checks: $passes passed, $failures failed"
 [ "$failures" -eq 0 ]

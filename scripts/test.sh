@@ -8,3 +8,5 @@ source scripts/install-deps.sh
 swift build --build-tests
 export MIEN_HOME="$(mktemp -d)"
 swift test --skip-build
+# `mien serve` from outside, on loopback: schemathesis, bad input under a bounded load, SIGTERM (docs/SERVER.md).
+./scripts/server-checks.sh "$(swift build --show-bin-path)/mien"

@@ -36,7 +36,7 @@ enum WebPage {
   .bar { display:grid; grid-template-columns:90px 1fr 48px; gap:6px; align-items:center; font-size:13px; }
   .bar .track { background:#eef0f3; height:10px; border-radius:5px; overflow:hidden; }
   .bar .fill { background:var(--accent); height:100%; }
-  .uncertain .bar .fill { background:#c9a27a; }
+  .uncertain .bar .fill { background:#d08a3a; }
   table { border-collapse:collapse; font-size:13px; margin-top:6px; }
   td { padding:1px 8px 1px 0; } td:first-child { color:var(--muted); }
   progress { width:100%; height:14px; }
