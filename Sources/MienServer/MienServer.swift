@@ -124,9 +124,6 @@ public struct ServerContext: RequestContext, WebSocketRequestContext {
         coreContext = .init(source: source)
         webSocket = .init()
     }
-
-    /// Bodies are read by the routes themselves, each with its own limit.
-    public var maxUploadSize: Int { 1 << 30 }
 }
 
 extension MienServer {

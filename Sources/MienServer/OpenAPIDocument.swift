@@ -115,7 +115,8 @@ enum OpenAPIDocument {
           "413": {"$ref": "#/components/responses/Error"},
           "415": {"$ref": "#/components/responses/Error"},
           "422": {"$ref": "#/components/responses/Error"},
-          "429": {"$ref": "#/components/responses/Retry"}
+          "429": {"$ref": "#/components/responses/Retry"},
+          "503": {"$ref": "#/components/responses/Retry"}
         }
       }
     },

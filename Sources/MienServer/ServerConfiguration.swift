@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable, Codable {
     public var operatorName = "The operator of this server"
     /// Largest WebSocket message (a 1280×720 JPEG is about 100–300 KiB).
     public var maxFrameBytes = 1 << 20
+    /// Video jobs that may wait or run at once; beyond it uploads get 503 with Retry-After.
+    public var maxVideoJobs = 16
     /// Finished video jobs (and their files) are deleted after this many seconds.
     public var videoRetentionSeconds = 24 * 3600.0
 

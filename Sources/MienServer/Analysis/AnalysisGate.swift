@@ -27,8 +27,10 @@ final class AnalysisGate: Sendable {
         return max(1, Int((Double(capacity) * ms / Double(instances) / 1000).rounded(.up)))
     }
 
-    /// Runs `work` on an analysis thread if a slot is free; throws `APIError.busy` otherwise.
-    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs `work` on an analysis thread if a slot is free; throws `APIError.busy` otherwise, and a 503 when the
+    /// answer takes longer than `timeout` (the work then finishes in the background and frees its slot only then,
+    /// so the count of admitted work stays true).
+    func run<T: Sendable>(timeout: Double, _ work: @escaping @Sendable () throws -> T) async throws -> T {
         let ok = admitted.withLock { count -> Bool in
             guard count < capacity else { return false }
             count += 1
@@ -36,15 +38,35 @@ final class AnalysisGate: Sendable {
         }
         guard ok else { throw APIError.busy(retryAfter: retryAfter) }
         let start = DispatchTime.now().uptimeNanoseconds
-        defer {
-            admitted.withLock { $0 -= 1 }
-            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-            typicalMs.withLock { $0 = 0.9 * $0 + 0.1 * ms }
-        }
         return try await withCheckedThrowingContinuation { continuation in
+            let answer = AnswerOnce(continuation)
             workers.async {
-                continuation.resume(with: Result { try work() })
+                let result = Result { try work() }
+                self.admitted.withLock { $0 -= 1 }
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                self.typicalMs.withLock { $0 = 0.9 * $0 + 0.1 * ms }
+                answer.resume(with: result)
             }
+            let retry = retryAfter
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                answer.resume(with: .failure(APIError(.serviceUnavailable, code: "timeout",
+                    message: "the analysis did not finish within \(Int(timeout)) s (the server is overloaded); retry "
+                    + "after \(retry) s.", retryAfter: retry)))
+            }
+        }
+    }
+}
+
+/// A continuation resumed by whichever comes first, the work or its deadline.
+private final class AnswerOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+
+    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
+
+    func resume(with result: Result<T, any Error>) {
+        continuation.withLock { c in
+            c?.resume(with: result)
+            c = nil
         }
     }
 }

@@ -41,7 +41,7 @@ extension MienServer {
         let body = try await UploadBody.read(request, limit: configuration.maxBodyBytes, what: "image")
         let source = request.uri.queryParameters.get("source").map { String($0.prefix(200)) } ?? "upload"
         let engine = self.engine
-        let (analysis, picture) = try await gate.run {
+        let (analysis, picture) = try await gate.run(timeout: configuration.requestTimeoutSeconds) {
             let result = try analyzer.analyzeKeepingPicture(data: body, source: source)
             let drawn = try annotated.map { format in
                 try result.1.annotated(with: result.0.faces).map { try $0.encoded(as: format) }
@@ -71,7 +71,7 @@ extension MienServer {
         let session = try session(for: caller, measuresOnly: measuresOnly)
         let engine = self.engine
         let body = try await UploadBody.read(request, limit: configuration.maxBodyBytes, what: "audio file")
-        let data = try await gate.run { () -> Data in
+        let data = try await gate.run(timeout: configuration.requestTimeoutSeconds) { () -> Data in
             let analyzer = try VoiceAnalyzer(engine: engine, session: session,
                                              options: .init(measuresOnly: measuresOnly))
             let file = FileManager.default.temporaryDirectory

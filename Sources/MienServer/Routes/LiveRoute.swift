@@ -4,17 +4,20 @@ import HummingbirdWebSocket
 import Mien
 import Synchronization
 
-/// One message the live WebSocket answers per analysed frame: the `mien live` frame document plus `dropped`, the
-/// frames of this connection dropped so far because newer ones arrived before they could be analysed.
+/// One message the live WebSocket answers per analysed frame: the `mien live` frame document plus `sequence`, which
+/// of the client's JPEG messages it was (0-based), and `dropped`, the frames of this connection dropped so far
+/// because newer ones arrived before they could be analysed.
 struct LiveFrameAnswer: Encodable {
     let frame: VideoFrameResult
+    let sequence: Int
     let dropped: Int
 
-    enum Keys: String, CodingKey { case dropped }
+    enum Keys: String, CodingKey { case sequence, dropped }
 
     func encode(to encoder: any Encoder) throws {
         try frame.encode(to: encoder)
         var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(sequence, forKey: .sequence)
         try c.encode(dropped, forKey: .dropped)
     }
 }
@@ -75,13 +78,15 @@ extension MienServer {
 
         let pipe = Pipe()
         let slot = LatestFrame()
+        let numbers = FrameNumbers()
         let received = Mutex(0)
         let (answers, answersIn) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4))
         // Frames go from the slot into the pipe on a thread of their own (a pipe write can block).
         let writer = pipe.fileHandleForWriting
         Thread.detachNewThread {
             while let frame = slot.take() {
-                do { try writer.write(contentsOf: frame) } catch { break }
+                numbers.wrote(sequence: frame.sequence)
+                do { try writer.write(contentsOf: frame.data) } catch { break }
             }
             try? writer.close()
         }
@@ -97,9 +102,11 @@ extension MienServer {
                     do {
                         let run = try analyzer.analyze(.mjpeg(fd: reader.fileDescriptor)) { frame, _ in
                             analysed += 1
-                            // Frames before this one that were never analysed were dropped (slot or source queue).
-                            let dropped = max(0, frame.frame + 1 - analysed)
-                            let json = try encoder.encode(LiveFrameAnswer(frame: frame, dropped: dropped))
+                            // Frames the client sent before this one that were never analysed were dropped (in the
+                            // waiting slot or the decoder's queue).
+                            let sequence = numbers.sequence(ofDecoded: frame.frame)
+                            let json = try encoder.encode(LiveFrameAnswer(frame: frame, sequence: sequence,
+                                                                          dropped: max(0, sequence + 1 - analysed)))
                             answersIn.yield(String(decoding: json, as: UTF8.self))
                         }
                         stopped = run.summary.stopped
@@ -116,12 +123,25 @@ extension MienServer {
                 }
             }
         }
+        // Answers go out as frames are analysed; when the analysis ends (the client said 'end', closed, or the
+        // stream stopped), the summary follows and the server closes the socket.
+        let tooLarge = Mutex(false)
+        let limit = configuration.maxFrameBytes
         let sender = Task {
-            for await text in answers { try await outbound.write(.text(text)) }
+            for await text in answers { try? await outbound.write(.text(text)) }
+            let summary = await analysis.value
+            if let data = try? JSONEncoder().encode(summary) {
+                try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+            }
+            if tooLarge.withLock({ $0 }) {
+                try? await outbound.close(.messageTooLarge, reason: "a message was over the \(limit) byte limit; send "
+                                          + "smaller JPEGs (1280×720 at quality 80 is about 150 KB)")
+            } else {
+                try? await outbound.close(.normalClosure, reason: summary.stopped.map { String(decoding: Array($0.utf8.prefix(120)), as: UTF8.self) })
+            }
         }
-        var tooLarge = false
         do {
-            reading: for try await message in inbound.messages(maxSize: configuration.maxFrameBytes) {
+            reading: for try await message in inbound.messages(maxSize: limit) {
                 switch message {
                 case .binary(let buffer):
                     let data = Data(buffer: buffer)
@@ -130,31 +150,22 @@ extension MienServer {
                             "each binary message must be one JPEG frame (it starts with FF D8); this one was skipped.")))
                         continue
                     }
-                    received.withLock { $0 += 1 }
-                    slot.put(data)
+                    let sequence = received.withLock { n in defer { n += 1 }; return n }
+                    slot.put(data, sequence: sequence)
                 case .text(let text) where text.trimmingCharacters(in: .whitespacesAndNewlines) == "end":
                     // The client is done sending: answer what is waiting, then the summary, then close.
                     break reading
                 case .text:
                     try await outbound.write(.text(Self.liveError("binary_expected",
-                        "send frames as binary messages holding one JPEG each, and the text message 'end' when done; other text is ignored.")))
+                        "send frames as binary messages holding one JPEG each, and the text message 'end' when done; "
+                        + "other text is ignored.")))
                 }
             }
         } catch {
-            tooLarge = true
+            tooLarge.withLock { $0 = true }
         }
         slot.close()
-        let summary = await analysis.value
-        _ = await sender.result
-        if let data = try? JSONEncoder().encode(summary) {
-            try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
-        }
-        if tooLarge {
-            try? await outbound.close(.messageTooLarge, reason: "a message was over the \(configuration.maxFrameBytes) byte limit; send smaller JPEGs "
-                + "(1280×720 at quality 80 is about 150 KB)")
-        } else {
-            try? await outbound.close(.normalClosure, reason: nil)
-        }
+        await sender.value
     }
 
     static func liveError(_ code: String, _ message: String) -> String {

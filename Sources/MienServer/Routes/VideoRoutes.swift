@@ -63,6 +63,11 @@ extension MienServer {
                            message: "send the video as the raw request body (e.g. curl --data-binary @clip.mp4), "
                            + "not as a multipart form.")
         }
+        if try videos.store.count(in: [.queued, .running]) >= configuration.maxVideoJobs {
+            throw APIError(.serviceUnavailable, code: "busy",
+                           message: "\(configuration.maxVideoJobs) videos are already waiting or running; retry later.",
+                           retryAfter: 30)
+        }
         let limit = configuration.maxVideoBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError.tooLarge(limit: limit, what: "video")
