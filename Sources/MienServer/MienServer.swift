@@ -66,6 +66,9 @@ public final class MienServer: Sendable {
         base = Governance(purpose: .localDefault, actor: configuration.localActor, home: home,
                           auditDatabase: configuration.auditDatabase.map { URL(fileURLWithPath: $0) })
         auth = try KeyAuthenticator(keys: keys, configuration: configuration, base: base)
+        // Parallelism comes from the instances (one analysis a core); OpenCV's own worker threads would
+        // oversubscribe the cores under load.
+        ComputeThreads.set(1)
         engine = try Engine(Engine.Configuration(instances: max(1, configuration.instances)))
         gate = AnalysisGate(instances: engine.configuration.instances, queue: configuration.queue)
         metrics = ServerMetrics(startupSeconds: engine.loadSeconds)
