@@ -105,8 +105,22 @@ else
 fi
 check "still healthy" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")"
 
-# 3. Graceful stop: SIGTERM ends the server with status 0.
+# 3. Graceful stop: requests in flight when SIGTERM arrives are answered, then the server exits with status 0.
+curls=()
+for i in 1 2 3 4; do
+  curl -s -o /dev/null -w '%{http_code}\n' --max-time 60 -X POST --data-binary @Samples/pexels_1080865_group_meeting.jpg \
+    "$base/v1/analyze" >"$work/inflight.$i" &
+  curls+=($!)
+done
+sleep 0.3
 kill -TERM "$server"
+wait "${curls[@]}" || true
+answers="$(cat "$work"/inflight.* | sort | uniq -c | tr -s ' ' | paste -sd',' -)"
+if cat "$work"/inflight.* | grep -qvE '^(200|503)$'; then
+  echo "FAIL: requests in flight at SIGTERM: $answers"; failures=$((failures + 1))
+else
+  echo "ok: requests in flight at SIGTERM were answered ($answers)"; passes=$((passes + 1))
+fi
 if wait "$server"; then echo "ok: SIGTERM stopped the server cleanly"; passes=$((passes + 1)); else echo "FAIL: SIGTERM exit $?"; failures=$((failures + 1)); fi
 trap 'rm -rf "$work"' EXIT
 echo "server-checks: $passes passed, $failures failed"
