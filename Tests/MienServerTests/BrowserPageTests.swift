@@ -46,6 +46,9 @@ final class BrowserPageTests: XCTestCase {
             XCTAssertEqual(result["tools_before"] as? String, "true", "nothing can be analysed before the notice")
             XCTAssertEqual(result["tools_after"] as? String, "false")
             XCTAssertEqual(result["notice_mentions_felt"] as? Bool, true)
+            // The webcam mode's round trip over /v1/live (Chromium's synthetic camera shows no face).
+            let live = result["live_status"] as? String ?? ""
+            XCTAssertTrue(live.contains("face(s)") && live.contains("dropped"), live)
         }
         let size = (try FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
         XCTAssertGreaterThan(size, 10_000, "the screenshot \(screenshot.path) is written")

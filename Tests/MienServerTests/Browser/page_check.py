@@ -20,7 +20,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 def main(base, photo, screenshot):
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,1600", "--no-proxy-server"):
+                "--window-size=1280,1600", "--no-proxy-server",
+                # A synthetic camera (a moving test pattern), allowed without a prompt, for the webcam mode.
+                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"):
         options.add_argument(arg)
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
@@ -43,7 +45,12 @@ def main(base, photo, screenshot):
         bars = len(driver.find_elements(By.CSS_SELECTOR, ".face .bar"))
         image_width = driver.execute_script("return document.getElementById('photo-image').naturalWidth")
         driver.save_screenshot(screenshot)
-        print(json.dumps({"faces": faces, "uncertain": uncertain, "labels": labels, "bars": bars,
+        # Webcam mode: frames from the (fake) camera go over the live WebSocket and answers come back.
+        driver.find_element(By.ID, "camera-start").click()
+        WebDriverWait(driver, 60).until(lambda d: "face(s)" in d.find_element(By.ID, "live-status").text)
+        live_status = driver.find_element(By.ID, "live-status").text
+        driver.find_element(By.ID, "camera-stop").click()
+        print(json.dumps({"live_status": live_status, "faces": faces, "uncertain": uncertain, "labels": labels, "bars": bars,
                           "image_width": image_width, "tools_before": tools_before, "tools_after": tools_after,
                           "notice_mentions_felt": "not what anyone feels" in notice}))
         return 0
