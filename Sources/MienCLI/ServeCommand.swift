@@ -11,7 +11,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Settings come from an optional JSON file (--config), then MIEN_SERVE_* environment variables \
             (MIEN_SERVE_HOST, MIEN_SERVE_PORT, MIEN_SERVE_INSTANCES, MIEN_SERVE_REQUIRE_KEYS), then flags. Binding \
-            to anything but loopback needs --require-keys and a key ('mien keys create'). SIGTERM or Ctrl-C stop \
+            to anything but loopback needs a key ('mien keys create'); once a key exists every request needs one. SIGTERM or Ctrl-C stop \
             it gracefully.
             """)
 

@@ -16,8 +16,8 @@ public enum ServerStartError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .keysRequired(let host):
             return "refusing to listen on \(host) without API keys: anyone who can reach it could analyse faces under "
-                + "your name. Bind to 127.0.0.1, or create a key ('mien keys create --purpose P --name N') and start "
-                + "with --require-keys."
+                + "your name. Bind to 127.0.0.1, or create a key ('mien keys create --purpose P --name N'): with a "
+                + "key, every request needs one."
         case .noValidKeys(let host, let keys):
             return "refusing to listen on \(host): \(keys) holds no valid API key, so nobody could use the server. "
                 + "Create one with 'mien keys create --purpose P --name N'."
@@ -49,16 +49,15 @@ public final class MienServer: Sendable {
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "mien.serve")) throws {
         var configuration = configuration
         let keysURL = configuration.keysURL
-        if !configuration.bindsLoopbackOnly {
-            guard configuration.requireKeys else { throw ServerStartError.keysRequired(host: configuration.host) }
-        }
         let keys: APIKeyStore? = (configuration.requireKeys || FileManager.default.fileExists(atPath: keysURL.path))
             ? try APIKeyStore(url: keysURL) : nil
-        if !configuration.bindsLoopbackOnly, try keys?.hasValidKeys() != true {
-            throw ServerStartError.noValidKeys(host: configuration.host, keys: keysURL.path)
-        }
+        let validKeys = try keys?.hasValidKeys() == true
         // Once keys exist, every request needs one: a keyless request would act as the local user.
-        if let keys, try keys.hasValidKeys() { configuration.requireKeys = true }
+        if validKeys { configuration.requireKeys = true }
+        if !configuration.bindsLoopbackOnly {
+            guard configuration.requireKeys else { throw ServerStartError.keysRequired(host: configuration.host) }
+            guard validKeys else { throw ServerStartError.noValidKeys(host: configuration.host, keys: keysURL.path) }
+        }
         self.configuration = configuration
         self.keys = keys
         self.logger = logger

@@ -74,6 +74,10 @@ final class KeyAndPurposeTests: XCTestCase {
         XCTAssertThrowsError(try ServerHarness.server(home: home) { $0.host = "0.0.0.0"; $0.requireKeys = true }) { error in
             XCTAssertTrue("\(error)".contains("no valid API key"), "\(error)")
         }
+        // With a valid key it may start (nothing is bound until it runs), and every request then needs a key.
+        _ = try APIKeyStore(url: home.appendingPathComponent("keys.sqlite")).create(name: "ops", purpose: "safety")
+        let open = try ServerHarness.server(home: home) { $0.host = "0.0.0.0" }
+        XCTAssertTrue(open.configuration.requireKeys)
     }
 
     func testKeysCommandCreatesListsAndRevokes() throws {
