@@ -31,7 +31,8 @@ if python3 -c "import schemathesis" 2>/dev/null; then
     st_args=(--checks not_a_server_error --checks status_code_conformance --checks content_type_conformance
              --checks response_schema_conformance --hypothesis-max-examples 25 --request-timeout 60000)
   fi
-  if timeout 900 schemathesis run "$base/openapi.json" "${st_args[@]}" >"$work/schemathesis.log" 2>&1; then
+  # Run from the scratch folder: schemathesis writes its own .schemathesis/ where it runs.
+  if (cd "$work" && timeout 900 schemathesis run "$base/openapi.json" "${st_args[@]}") >"$work/schemathesis.log" 2>&1; then
     echo "ok: schemathesis ($(grep -Eo '[0-9]+ passed' "$work/schemathesis.log" | tail -1))"; passes=$((passes + 1))
   else
     echo "FAIL: schemathesis"; tail -60 "$work/schemathesis.log"; failures=$((failures + 1))
