@@ -24,6 +24,15 @@ final class BrowserPageTests: XCTestCase {
         let screenshot = out.appendingPathComponent("server-page.png")
         try? FileManager.default.removeItem(at: screenshot)
         let script = TestSupport.repository.appendingPathComponent("Tests/MienServerTests/Browser/page_check.py")
+        // A 3-second clip of the sample video and a 2-second tone for the video and audio flows.
+        let clip = home.appendingPathComponent("clip.mp4")
+        let cut = try TestSupport.process(URL(fileURLWithPath: "/usr/bin/ffmpeg"),
+                                          ["-v", "error", "-y", "-i", MediaRouteTests.video.path, "-t", "3", "-an",
+                                           "-c:v", "libx264", "-preset", "ultrafast", clip.path],
+                                          environment: [:], timeout: 60, what: "ffmpeg")
+        XCTAssertEqual(cut.status, 0, cut.output)
+        let tone = home.appendingPathComponent("tone.wav")
+        try MediaRouteTests.toneWAV(seconds: 2).write(to: tone)
         let server = try ServerHarness.server(home: home)
         try await server.application().test(.live) { client in
             let port = try XCTUnwrap(client.port)
@@ -35,7 +44,8 @@ final class BrowserPageTests: XCTestCase {
             XCTAssertGreaterThan(uncertain, 0, "the group photo has faces the model abstains on")
 
             let run = try TestSupport.process(URL(fileURLWithPath: "/usr/bin/env"),
-                                              ["python3", script.path, "http://127.0.0.1:\(port)", Self.photo.path, screenshot.path],
+                                              ["python3", script.path, "http://127.0.0.1:\(port)", Self.photo.path, screenshot.path,
+                                               clip.path, tone.path],
                                               environment: [:], timeout: 180, what: "page_check.py")
             XCTAssertEqual(run.status, 0, run.output)
             let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
@@ -49,6 +59,11 @@ final class BrowserPageTests: XCTestCase {
             // The webcam mode's round trip over /v1/live (Chromium's synthetic camera shows no face).
             let live = result["live_status"] as? String ?? ""
             XCTAssertTrue(live.contains("face(s)") && live.contains("dropped"), live)
+            // The video flow ends in the HTML timeline report; the audio flow shows the voice result.
+            XCTAssertTrue((result["video_status"] as? String ?? "").contains("done"), run.stdout)
+            XCTAssertEqual(result["video_progress"] as? Double, 1, run.stdout)
+            XCTAssertGreaterThan(result["report_length"] as? Int ?? 0, 1000, run.stdout)
+            XCTAssertTrue((result["audio_status"] as? String ?? "").contains("2.0 s of audio"), run.stdout)
         }
         let size = (try FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
         XCTAssertGreaterThan(size, 10_000, "the screenshot \(screenshot.path) is written")

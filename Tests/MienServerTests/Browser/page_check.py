@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives the real web page of `mien serve` in headless Chromium (Selenium + chromium-driver).
 
-Usage: page_check.py BASE_URL PHOTO SCREENSHOT
+Usage: page_check.py BASE_URL PHOTO SCREENSHOT [VIDEO AUDIO]
 Loads the page, checks the notice is shown before anything else, acknowledges it, uploads PHOTO, waits for the
 result and prints one JSON object: faces rendered, faces shown as uncertain, the labels shown, and whether the
 annotated picture loaded. Writes SCREENSHOT (PNG). Exit 0 when the page worked, 1 with a message otherwise.
@@ -17,7 +17,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 
-def main(base, photo, screenshot):
+def main(base, photo, screenshot, video=None, audio=None):
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1280,1600", "--no-proxy-server",
@@ -50,7 +50,23 @@ def main(base, photo, screenshot):
         WebDriverWait(driver, 60).until(lambda d: "face(s)" in d.find_element(By.ID, "live-status").text)
         live_status = driver.find_element(By.ID, "live-status").text
         driver.find_element(By.ID, "camera-stop").click()
-        print(json.dumps({"live_status": live_status, "faces": faces, "uncertain": uncertain, "labels": labels, "bars": bars,
+        extra = {}
+        if video:
+            # Video: the upload's progress bar, then the job to done and its HTML timeline report in the frame.
+            driver.find_element(By.ID, "video-file").send_keys(video)
+            driver.find_element(By.ID, "video-send").click()
+            WebDriverWait(driver, 180).until(lambda d: d.find_element(By.ID, "report-frame").get_attribute("hidden") is None
+                                             or "failed" in d.find_element(By.ID, "video-status").text)
+            extra["video_status"] = driver.find_element(By.ID, "video-status").text
+            extra["video_progress"] = float(driver.find_element(By.ID, "video-progress").get_attribute("value"))
+            extra["report_length"] = len(driver.find_element(By.ID, "report-frame").get_attribute("srcdoc") or "")
+        if audio:
+            driver.find_element(By.ID, "audio-file").send_keys(audio)
+            driver.find_element(By.ID, "audio-send").click()
+            WebDriverWait(driver, 60).until(lambda d: "s of audio" in d.find_element(By.ID, "audio-status").text
+                                            or d.find_elements(By.CSS_SELECTOR, "#audio-status .error"))
+            extra["audio_status"] = driver.find_element(By.ID, "audio-status").text
+        print(json.dumps({**extra, "live_status": live_status, "faces": faces, "uncertain": uncertain, "labels": labels, "bars": bars,
                           "image_width": image_width, "tools_before": tools_before, "tools_after": tools_after,
                           "notice_mentions_felt": "not what anyone feels" in notice}))
         return 0
@@ -66,4 +82,4 @@ def main(base, photo, screenshot):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:6]))
