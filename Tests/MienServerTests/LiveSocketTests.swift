@@ -88,6 +88,30 @@ final class LiveSocketTests: XCTestCase {
         }
     }
 
+    func testOversizeFrameClosesWith1009AndTheServerGoesOn() async throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let server = try ServerHarness.server(home: home) { $0.maxFrameBytes = 256 << 10 }
+        try await server.application().test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            let texts = Mutex<[String]>([])
+            let big = Data([0xFF, 0xD8]) + Data(count: 512 << 10)
+            let close = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/live",
+                                                          configuration: .init(maxFrameSize: 1 << 20),
+                                                          logger: Logger(label: "live-test")) { inbound, outbound, _ in
+                try await outbound.write(.binary(ByteBuffer(bytes: big)))
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    if case .text(let text) = message { texts.withLock { $0.append(text) } }
+                }
+            }
+            // A frame over the limit is refused by the WebSocket layer itself: close code 1009, nothing analysed.
+            XCTAssertEqual(close?.closeCode, .messageTooLarge, "\(String(describing: close))")
+            XCTAssertFalse(texts.withLock { $0 }.contains { $0.contains("video-frame") })
+            // The server goes on serving after it.
+            let r = try await client.execute(uri: "/healthz", method: .get)
+            XCTAssertEqual(r.status, .ok)
+        }
+    }
+
     func testUpgradeNeedsAValidKeyBeforeTheSocketOpens() async throws {
         let home = try TestSupport.temporaryDirectory(self)
         let keys = try APIKeyStore(url: home.appendingPathComponent("keys.sqlite"))

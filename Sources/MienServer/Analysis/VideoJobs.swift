@@ -41,6 +41,8 @@ final class VideoJobs: Service, Sendable {
     static let outputs = ["jsonl": "frames.jsonl", "csv": "frames.csv", "html": "report.html"]
 
     func run() async throws {
+        // A server may be run again after a graceful stop (tests do): start with the flag down.
+        stopping.withLock { $0 = false }
         await withGracefulShutdownHandler {
             while !stopping.withLock({ $0 }) && !Task.isCancelled {
                 do {
