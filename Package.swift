@@ -61,7 +61,6 @@ let package = Package(
         ]),
         // The front door: Analyzer, VideoAnalyzer, VoiceAnalyzer. CLI and server call exactly these.
         .target(name: "Mien", dependencies: ["MienCore", "MienVision", "MienVoice", "MienReport", "MienStore"]),
-        // The CLI sees the front door only (Mien re-exports Core's value types and the report encoders).
         // `mien serve`: routes, keys, limits and encoding only; every analysis goes through Mien's front door.
         .target(name: "MienServer", dependencies: [
             "Mien", "MienStore",
@@ -72,6 +71,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The CLI sees the front door only (Mien re-exports Core's value types and the report encoders).
         .executableTarget(name: "MienCLI", dependencies: [
             "Mien", "MienServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
