@@ -71,7 +71,8 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The CLI sees the front door only (Mien re-exports Core's value types and the report encoders).
+        // The CLI sees the front door only, and the server it starts (Mien re-exports Core's value types and the report
+        // encoders).
         .executableTarget(name: "MienCLI", dependencies: [
             "Mien", "MienServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
