@@ -19,6 +19,12 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        // `mien serve` (docs/SERVER.md): HTTP, WebSocket, bearer keys, graceful shutdown, Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         // The only code that includes OpenCV or dlib. Plain C header, C++17 inside, no exception crosses it.
@@ -63,9 +69,20 @@ let package = Package(
         // The front door: Analyzer, VideoAnalyzer, VoiceAnalyzer. CLI and server call exactly these.
         .target(name: "Mien", dependencies: ["MienCore", "MienVision", "MienVoice", "MienReport", "MienStore",
                                              "MienPostgres"]),
-        // The CLI sees the front door only (Mien re-exports Core's value types and the report encoders).
+        // `mien serve`: routes, keys, limits and encoding only; every analysis goes through Mien's front door.
+        .target(name: "MienServer", dependencies: [
+            "Mien", "MienStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The CLI sees the front door only, and the server it starts (Mien re-exports Core's value types and the report
+        // encoders).
         .executableTarget(name: "MienCLI", dependencies: [
-            "Mien",
+            "Mien", "MienServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -76,6 +93,11 @@ let package = Package(
         .testTarget(name: "MienStoreTests", dependencies: ["MienStore", "MienTesting"]),
         .testTarget(name: "MienVoiceTests", dependencies: ["MienVoice", "Mien"]),
         .testTarget(name: "MienTests", dependencies: ["Mien", "MienCLI", "MienPostgres", "MienTesting"]),
+        .testTarget(name: "MienServerTests", dependencies: [
+            "MienServer", "MienTesting",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        ], exclude: ["Browser"]),
     ],
     cxxLanguageStandard: .cxx17
 )

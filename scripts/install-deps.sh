@@ -13,6 +13,8 @@ packages=(
   libcurl4-openssl-dev libxml2-dev
   # the scale-out job store's tests (mien batch --postgres, mien worker) run against a loopback server
   postgresql
+  # `mien serve` tests: a real browser (headless) with its WebDriver, and wrk for the loopback load (docs/SERVER.md)
+  chromium chromium-driver wrk
 )
 
 missing=()
@@ -25,6 +27,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The server's browser and contract tests drive Chromium with Selenium and the API with schemathesis (PyPI).
+python3 -c "import selenium" 2>/dev/null || pip install -q "selenium>=4.20"
+python3 -c "import schemathesis" 2>/dev/null || pip install -q "schemathesis>=3.30"
 
 if ! command -v swift >/dev/null 2>&1; then
   for d in /opt/swift/usr/bin /usr/share/swift/usr/bin; do [ -x "$d/swift" ] && export PATH="$d:$PATH"; done

@@ -10,3 +10,5 @@ export MIEN_HOME="$(mktemp -d)"
 # The batch tests' PostgreSQL server (they skip with a message when none is reachable).
 scripts/start-postgres.sh || true
 swift test --skip-build
+# `mien serve` from outside, on loopback: schemathesis, bad input under a bounded load, SIGTERM (docs/SERVER.md).
+./scripts/server-checks.sh "$(swift build --show-bin-path)/mien"

@@ -19,7 +19,7 @@ struct MienCommand: AsyncParsableCommand {
         subcommands: [AnalyzeCommand.self, EvalCommand.self, BenchCommand.self, VideoCommand.self,
                       LiveCommand.self, VoiceCommand.self, NoticeCommand.self, AuditCommand.self,
                       ResultsCommand.self, CalibrateTemplateCommand.self, CalibratePriorCommand.self, BatchCommand.self,
-                      WorkerCommand.self]
+                      WorkerCommand.self, ServeCommand.self, KeysCommand.self]
     )
 
     /// Like ArgumentParser's own main, but usage errors exit with 2 (the convention of POSIX tools) instead of 64.

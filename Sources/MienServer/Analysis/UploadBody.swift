@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+
+/// The file a request carries: the raw body, or the first file part of a `multipart/form-data` body (the form the
+/// web page and `curl -F file=@photo.jpg` send).
+enum UploadBody {
+    /// Reads the body up to `limit` bytes (413 beyond, judged from Content-Length before reading when it is given).
+    static func read(_ request: Request, limit: Int, what: String) async throws -> Data {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIError.tooLarge(limit: limit, what: what)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(limit: limit, what: what)
+        }
+        let data = Data(buffer: buffer)
+        let contentType = request.headers[.contentType] ?? ""
+        if contentType.lowercased().hasPrefix("multipart/form-data") {
+            return try filePart(of: data, contentType: contentType)
+        }
+        guard !data.isEmpty else {
+            throw APIError(.badRequest, code: "empty_body",
+                           message: "the request has no body; send the \(what) as the body, or as the 'file' part of "
+                           + "a multipart/form-data form.")
+        }
+        return data
+    }
+
+    /// The content of the part named `file` (else the first part with a filename, else the first part).
+    static func filePart(of body: Data, contentType: String) throws -> Data {
+        guard let boundary = parameter("boundary", in: contentType), !boundary.isEmpty else {
+            throw malformed("the Content-Type has no boundary parameter")
+        }
+        let delimiter = Data("--\(boundary)".utf8)
+        var parts: [(headers: String, content: Data)] = []
+        guard var cursor = body.range(of: delimiter)?.upperBound else {
+            throw malformed("the boundary '\(boundary)' does not occur in the body")
+        }
+        while true {
+            // After a delimiter: "--" ends the body, CRLF starts a part.
+            if body[cursor...].starts(with: Data("--".utf8)) { break }
+            guard body[cursor...].starts(with: Data("\r\n".utf8)) else { throw malformed("a boundary is not followed by CRLF") }
+            let headerStart = cursor + 2
+            guard let headerEnd = body.range(of: Data("\r\n\r\n".utf8), in: headerStart..<body.endIndex) else {
+                throw malformed("a part's headers do not end")
+            }
+            guard let next = body.range(of: Data("\r\n".utf8) + delimiter, in: headerEnd.upperBound..<body.endIndex) else {
+                throw malformed("the body ends before the closing boundary (cut short?)")
+            }
+            let headers = String(decoding: body[headerStart..<headerEnd.lowerBound], as: UTF8.self)
+            parts.append((headers, Data(body[headerEnd.upperBound..<next.lowerBound])))
+            cursor = next.upperBound
+        }
+        let chosen = parts.first { name(of: $0.headers) == "file" }
+            ?? parts.first { $0.headers.lowercased().contains("filename=") } ?? parts.first
+        guard let chosen, !chosen.content.isEmpty else {
+            throw APIError(.badRequest, code: "empty_body", message: "the form holds no file; send it as the 'file' part.")
+        }
+        return chosen.content
+    }
+
+    static func parameter(_ key: String, in header: String) -> String? {
+        for piece in header.split(separator: ";") {
+            let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == key {
+                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        return nil
+    }
+
+    static func name(of headers: String) -> String? {
+        for line in headers.split(separator: "\r\n") where line.lowercased().hasPrefix("content-disposition") {
+            return parameter("name", in: String(line))
+        }
+        return nil
+    }
+
+    static func malformed(_ why: String) -> APIError {
+        APIError(.badRequest, code: "malformed_multipart",
+                 message: "the multipart/form-data body cannot be read: \(why). Send the file as the 'file' part, or "
+                 + "as the raw body.")
+    }
+}
+
+/// Query options shared by the analysis routes.
+struct QueryFlags {
+    let request: Request
+
+    func bool(_ name: String) throws -> Bool {
+        guard let text = request.uri.queryParameters.get(name) else { return false }
+        switch text.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no", "": return false
+        default:
+            throw APIError.badRequest("bad_parameter", "'\(name)' must be true or false, not '\(text)'.")
+        }
+    }
+
+    func choice(_ name: String, of allowed: [String]) throws -> String? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard allowed.contains(text) else {
+            throw APIError.badRequest("bad_parameter",
+                                      "'\(name)' must be one of \(allowed.joined(separator: ", ")), not '\(text)'.")
+        }
+        return text
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Hummingbird
+import Mien
+import MienStore
+
+/// What `GET /v1/videos/{id}` answers.
+struct VideoJobStatus: Codable {
+    var id: String
+    var state: String
+    /// Frames analysed / expected, 0…1 (1 when done).
+    var progress: Double
+    var frames_analysed: Int
+    var frames_expected: Int
+    var created: String
+    var updated: String
+    var failure: String?
+    /// Where the results are, once done.
+    var results: [String: String]?
+
+    init(_ job: VideoJob) {
+        id = job.id
+        state = job.state.rawValue
+        frames_analysed = job.framesAnalysed
+        frames_expected = job.framesExpected
+        progress = job.state == .done ? 1 : job.framesExpected > 0
+            ? min(1, Double(job.framesAnalysed) / Double(job.framesExpected)) : 0
+        let iso = ISO8601DateFormatter()
+        created = iso.string(from: Date(timeIntervalSince1970: job.created))
+        updated = iso.string(from: Date(timeIntervalSince1970: job.updated))
+        failure = job.failure
+        if job.state == .done {
+            results = Dictionary(uniqueKeysWithValues: VideoJobs.outputs.keys.map {
+                ($0, "/v1/videos/\(job.id)/result?format=\($0)")
+            })
+        }
+    }
+}
+
+extension MienServer {
+    func addVideoRoutes(to router: Router<ServerContext>) {
+        router.post("/v1/videos") { request, _ in try await self.uploadVideo(request) }
+        router.get("/v1/videos/:id") { request, context in
+            let job = try self.ownedJob(request, context)
+            return try Self.json(VideoJobStatus(job))
+        }
+        router.get("/v1/videos/:id/result") { request, context in try self.videoResult(request, context) }
+        router.delete("/v1/videos/:id") { request, context -> Response in
+            let job = try self.ownedJob(request, context)
+            try? FileManager.default.removeItem(at: self.videos.jobFolder(job.id))
+            try self.videos.store.delete(id: job.id)
+            return Response(status: .noContent)
+        }
+    }
+
+    /// `POST /v1/videos`: the raw video as the body, streamed to the job's folder; 202 with the job.
+    func uploadVideo(_ request: Request) async throws -> Response {
+        let caller = try auth.caller(for: request)
+        let measuresOnly = try QueryFlags(request: request).bool("measures_only")
+        // The policy is checked now, so a refused caller uploads nothing.
+        _ = try session(for: caller, measuresOnly: measuresOnly)
+        if (request.headers[.contentType] ?? "").lowercased().hasPrefix("multipart/") {
+            throw APIError(.unsupportedMediaType, code: "raw_body_expected",
+                           message: "send the video as the raw request body (e.g. curl --data-binary @clip.mp4), "
+                           + "not as a multipart form.")
+        }
+        if try videos.store.count(in: [.queued, .running]) >= configuration.maxVideoJobs {
+            throw APIError(.serviceUnavailable, code: "busy",
+                           message: "\(configuration.maxVideoJobs) videos are already waiting or running; retry later.",
+                           retryAfter: 30)
+        }
+        let limit = configuration.maxVideoBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIError.tooLarge(limit: limit, what: "video")
+        }
+        let id = UUID().uuidString.lowercased()
+        let dir = videos.jobFolder(id)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let input = dir.appendingPathComponent("input")
+        var kept = false
+        defer { if !kept { try? FileManager.default.removeItem(at: dir) } }
+        FileManager.default.createFile(atPath: input.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: input)
+        var size = 0
+        do {
+            for try await chunk in request.body {
+                size += chunk.readableBytes
+                if size > limit { throw APIError.tooLarge(limit: limit, what: "video") }
+                try handle.write(contentsOf: Data(buffer: chunk))
+            }
+            try handle.close()
+        } catch {
+            try? handle.close()
+            throw error
+        }
+        guard size > 0 else {
+            throw APIError(.badRequest, code: "empty_body", message: "the request has no body; send the video as the body.")
+        }
+        do {
+            try VideoAnalyzer.checkFile(input)
+        } catch let error as VideoError {
+            let api = APIError.from(error)
+            throw APIError(api.status, code: api.code,
+                           message: api.message.replacingOccurrences(of: input.path, with: "the upload"))
+        }
+        let now = Date().timeIntervalSince1970
+        let job = VideoJob(id: id, state: .queued, actor: caller.name, purpose: caller.purpose.rawValue,
+                           measuresOnly: measuresOnly, folder: dir.path, created: now, updated: now,
+                           framesAnalysed: 0, framesExpected: 0, attempts: 0, failure: nil)
+        try videos.store.insert(job)
+        kept = true
+        var response = try Self.json(VideoJobStatus(job))
+        response.status = .accepted
+        response.headers[.location] = "/v1/videos/\(id)"
+        return response
+    }
+
+    /// The job named in the path, if the caller owns it (others get 404: ids are not shared between keys).
+    func ownedJob(_ request: Request, _ context: ServerContext) throws -> VideoJob {
+        let caller = try auth.caller(for: request)
+        let id = context.parameters.get("id") ?? ""
+        guard let job = try videos.store.job(id: id), job.actor == caller.name else {
+            throw APIError(.notFound, code: "no_such_job",
+                           message: "no video job '\(id)' for this key; it may have been deleted or expired.")
+        }
+        return job
+    }
+
+    func videoResult(_ request: Request, _ context: ServerContext) throws -> Response {
+        let job = try ownedJob(request, context)
+        let format = try QueryFlags(request: request).choice("format", of: ["jsonl", "csv", "html"]) ?? "jsonl"
+        guard job.state == .done else {
+            throw APIError(.conflict, code: "not_ready",
+                           message: "video job \(job.id) is \(job.state.rawValue)"
+                           + (job.failure.map { ": \($0)" } ?? "; poll GET /v1/videos/\(job.id) until it is done."))
+        }
+        let file = videos.jobFolder(job.id).appendingPathComponent(VideoJobs.outputs[format] ?? "frames.jsonl")
+        let data = try Data(contentsOf: file)
+        let type = ["jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8",
+                    "html": "text/html; charset=utf-8"][format] ?? "application/octet-stream"
+        return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
