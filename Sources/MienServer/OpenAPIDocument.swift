@@ -53,6 +53,7 @@ enum OpenAPIDocument {
           {"name": "measures_only", "in": "query", "schema": {"type": "boolean"}, "description": "Landmarks, pose and movement only; no expression inference."},
           {"name": "landmarks", "in": "query", "schema": {"type": "boolean"}, "description": "Include the 68 landmark points (default true)."},
           {"name": "annotated", "in": "query", "schema": {"type": "string", "enum": ["png", "jpeg"]}, "description": "Also answer the picture with boxes and labels drawn, as a data URL in annotated_image."},
+          {"name": "prior", "in": "query", "schema": {"type": "string", "enum": ["natural", "balanced"]}, "description": "Class prior of the expression estimates (default natural; Models/MODEL_CARD.md, \"Prior\")."},
           {"name": "source", "in": "query", "schema": {"type": "string", "maxLength": 200}, "description": "A label for the input in the answer and the audit log."}
         ],
         "requestBody": {"required": true, "content": {

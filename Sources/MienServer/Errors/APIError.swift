@@ -78,6 +78,8 @@ extension APIError {
                 return APIError(.unprocessableContent, code: "corrupt_image", message: message)
             case .imageTooSmall:
                 return APIError(.unprocessableContent, code: "image_too_small", message: message)
+            case .unknownPrior, .priorNotCalibrated:
+                return APIError(.badRequest, code: "bad_prior", message: message)
             case .fileNotFound, .unreadable, .noImagesInDirectory, .modelMissing, .modelInvalid, .backend:
                 return APIError(.internalServerError, code: "analysis_failed", message: message)
             }

@@ -37,6 +37,8 @@ extension MienServer {
         var options = AnalysisOptions()
         options.maxPixels = configuration.maxPixels
         options.measuresOnly = measuresOnly
+        options.prior = try flags.choice("prior", of: ExpressionPrior.allCases.map(\.rawValue))
+            .flatMap(ExpressionPrior.init(rawValue:)) ?? .default
         let analyzer = try Analyzer(engine: engine, session: session, options: options)
         let body = try await UploadBody.read(request, limit: configuration.maxBodyBytes, what: "image")
         let source = request.uri.queryParameters.get("source").map { String($0.prefix(200)) } ?? "upload"
