@@ -131,7 +131,9 @@ public final class PostgresJobStore: JobStore {
     }
 
     /// Tasks whose lease ran out go back to the queue, or are parked after `maxAttempts` starts. Safe at any time:
-    /// only leases nobody renewed are touched, under the row locks a completion takes too.
+    /// only leases nobody renewed are touched, under the row locks a completion takes too. Rows locked by another
+    /// transaction are skipped, not waited for: a worker frozen inside its completing transaction (SIGSTOP, a stalled
+    /// network) must not stall every other worker's claims; its row is recovered on a later claim.
     public func recoverInterrupted(maxAttempts: Int) throws -> Int {
         try perform { client, logger in
             let rows = try await client.query("""
@@ -139,7 +141,8 @@ public final class PostgresJobStore: JobStore {
                   last_error = 'lease expired: worker ' || coalesce(lease_owner, '?') || ' stopped renewing it (attempt '
                                || attempts || ')',
                   lease_owner = NULL, lease_expires = NULL
-                WHERE state = 'running' AND lease_expires < now()
+                WHERE id IN (SELECT id FROM task WHERE state = 'running' AND lease_expires < now()
+                             FOR UPDATE SKIP LOCKED)
                 RETURNING id
                 """, logger: logger)
             var n = 0

@@ -115,7 +115,9 @@ final class BatchPostgresTests: XCTestCase {
             // The signal lands asynchronously: ask the database only once the process is really stopped, or it
             // may still finish the task it was seen holding.
             while !Self.isStopped(stopped.processIdentifier) { usleep(1_000) }
-            stoppedHolding = try tasksHeld(by: stopped.processIdentifier, in: store)
+            // Only a task whose row the frozen worker does not hold locked (it was not stopped inside its
+            // completing transaction) can be taken over while it is stopped.
+            stoppedHolding = try tasksHeld(by: stopped.processIdentifier, in: store, unlockedOnly: true)
             if stoppedHolding.isEmpty {
                 kill(stopped.processIdentifier, SIGCONT)
                 usleep(30_000)
@@ -185,6 +187,8 @@ final class BatchPostgresTests: XCTestCase {
         defer { if worker.isRunning { BatchSupport.killHard(worker) } }
         let started = Date()
         while try store.counts().done < 20 && Date().timeIntervalSince(started) < 120 { usleep(50_000) }
+        // Between two tasks the worker holds none for a moment: wait until it holds one.
+        while try store.counts().running != 1 && Date().timeIntervalSince(started) < 120 { usleep(1_000) }
         XCTAssertEqual(try store.counts().running, 1, "the worker holds a task when the signal comes")
         kill(worker.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(30)
@@ -263,12 +267,16 @@ final class BatchPostgresTests: XCTestCase {
         }
     }
 
-    private func tasksHeld(by pid: Int32, in store: PostgresJobStore) throws -> [Int64] {
+    private func tasksHeld(by pid: Int32, in store: PostgresJobStore, unlockedOnly: Bool = false) throws -> [Int64] {
         try store.perform { client, logger in
             var ids: [Int64] = []
-            for try await id in try await client.query(
-                "SELECT id FROM task WHERE state = 'running' AND lease_owner LIKE \("%-\(pid)-w%")", logger: logger
-            ).decode(Int64.self) { ids.append(id) }
+            let owner = "%-\(pid)-w%"
+            let rows = unlockedOnly
+                ? try await client.query("SELECT id FROM task WHERE state = 'running' AND lease_owner LIKE \(owner) FOR UPDATE SKIP LOCKED",
+                                         logger: logger)
+                : try await client.query("SELECT id FROM task WHERE state = 'running' AND lease_owner LIKE \(owner)",
+                                         logger: logger)
+            for try await id in rows.decode(Int64.self) { ids.append(id) }
             return ids
         }
     }
