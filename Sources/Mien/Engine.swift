@@ -170,8 +170,8 @@ struct ExpressionModelInfo: Sendable {
 }
 
 /// The lazily loaded voice model of an engine.
+// Safe to share: `model` is written once, under `lock`; `VocalExpressionModel` serialises its own forwards.
 private final class VoiceModelSlot: @unchecked Sendable {
-    // Safe to share: `model` is written once, under `lock`; `VocalExpressionModel` serialises its own forwards.
     private let lock = NSLock()
     private var model: VocalExpressionModel?
 

@@ -203,8 +203,8 @@ public struct Governance: Sendable {
 
 /// The stores a `Governance` opened (or was given), shared by its copies. Opening once per process keeps one SQLite
 /// connection.
+// Safe to share: both slots are read and written only under `lock`; the stores are Sendable themselves.
 private final class OpenStores: @unchecked Sendable {
-    // Safe to share: both slots are read and written only under `lock`; the stores are Sendable themselves.
     private let lock = NSLock()
     private var auditLog: (any AuditSink)?
     private var resultStore: (any ResultStoring)?

@@ -4,9 +4,9 @@ import Foundation
 /// per-forward state; dlib's HOG scanner keeps scratch buffers). Callers borrow an instance for one call, or for a
 /// whole video; at most `capacity` exist, made on demand, so a process that analyses one image at a time pays for
 /// one. A caller that finds every instance lent waits: the pool is the engine's back-pressure.
+// Safe to share: `free`, `made` and the instances' ownership change only under `lock`; an instance is used by
+// exactly one borrower between `acquire` and `release`.
 final class InstancePool<Instance>: @unchecked Sendable {
-    // Safe to share: `free`, `made` and the instances' ownership change only under `lock`; an instance is used by
-    // exactly one borrower between `acquire` and `release`.
     private let lock = NSCondition()
     private var free: [Instance] = []
     private var made = 0

@@ -185,7 +185,7 @@ enum BatchCLI {
 }
 
 /// The last progress report of a run, for its closing line.
-/// @unchecked Sendable: `value` is only touched under `lock`.
+// Safe to share: `value` is only touched under `lock`.
 final class LastProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: BatchRunner.Progress?
@@ -194,7 +194,7 @@ final class LastProgress: @unchecked Sendable {
 }
 
 /// done/total, rate, ETA and failures: rewritten in place on a terminal, a plain line every 5 s otherwise.
-/// @unchecked Sendable: `lastPlain`, the only mutable state, is read and written under `lock`.
+// Safe to share: `lastPlain`, the only mutable state, is read and written under `lock`.
 final class BatchProgressLine: @unchecked Sendable {
     let enabled: Bool
     let terminal = isatty(2) == 1

@@ -96,8 +96,8 @@ struct LiveCommand: ParsableCommand {
 }
 
 /// Ctrl-C (SIGINT) and SIGTERM end a live run cleanly instead of killing it mid-write.
+// Safe to share: `set` is read and written only under `lock`; `sources` is written in `init` only.
 final class Interruption: @unchecked Sendable {
-    // Safe to share: `set` is read and written only under `lock`; `sources` is written in `init` only.
     private let lock = NSLock()
     private var set = false
     private var sources: [DispatchSourceSignal] = []

@@ -136,9 +136,9 @@ struct VideoCommand: ParsableCommand {
 }
 
 /// A one-line progress display on a terminal (frames, frames/s, ETA), or a plain line every 5 s otherwise.
+// Safe to share: `calls` is touched only by the progress callback, which the analyser calls from the one
+// thread that runs the video.
 final class ProgressLine: @unchecked Sendable {
-    // Safe to share: `calls` is touched only by the progress callback, which the analyser calls from the one
-    // thread that runs the video.
     let enabled: Bool
     let terminal = isatty(2) == 1
     private var calls = 0

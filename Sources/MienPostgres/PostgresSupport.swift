@@ -117,7 +117,7 @@ enum Blocking {
         return try box.get()
     }
 
-    /// @unchecked Sendable: `result` is written once under `lock` before the semaphore is signalled, read after.
+    // Safe to share: `result` is written once under `lock` before the semaphore is signalled, read after.
     final class Outcome<T>: @unchecked Sendable {
         private let lock = NSLock()
         private var result: Result<T, Error>?

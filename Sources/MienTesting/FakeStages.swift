@@ -6,8 +6,8 @@ import MienVision
 /// with `Engine(detector:landmarker:classifier:)`). Each counts its calls, so a test can check how often a stage ran.
 
 /// Reports the same boxes for every image.
+// Safe to share: `count` is changed only under `lock`; `boxes` never changes.
 public final class FixedFaceDetector: FaceDetecting, @unchecked Sendable {
-    // Safe to share: `count` is changed only under `lock`; `boxes` never changes.
     public let boxes: [FaceBox]
     private let lock = NSLock()
     private var count = 0

@@ -3,9 +3,9 @@ import Foundation
 import MienCore
 
 /// dlib's 68-point shape predictor (Kazemi & Sullivan 2014), from Debian's libdlib-data.
+// Safe to share: the handle is read-only after loading; the bridge's fit is a const function with all scratch
+// space on its own stack (landmarks.cpp, `packed_predictor::fit`; dlib's `shape_predictor::operator()` is const).
 public final class DlibLandmarker: LandmarkLocating, @unchecked Sendable {
-    // Safe to share: the handle is read-only after loading; the bridge's fit is a const function with all scratch
-    // space on its own stack (landmarks.cpp, `packed_predictor::fit`; dlib's `shape_predictor::operator()` is const).
     private let handle: OpaquePointer
     public static let debianPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 

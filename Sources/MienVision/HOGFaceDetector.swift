@@ -3,9 +3,9 @@ import MienCore
 
 /// dlib's HOG + linear-SVM frontal face detector (Dalal & Triggs 2005; dlib's 2014 model). Finds frontal and
 /// mildly turned faces of about 80 px and up (40 px with one up-sampling, at ~4× the cost).
+// Safe to share: an engine hands it from thread to thread, but dlib's scanner keeps scratch buffers, so one
+// instance serves one call at a time (the engine's `InstancePool` ensures it).
 public final class HOGFaceDetector: FaceDetecting, @unchecked Sendable {
-    // Sendable so that an engine can hand it from thread to thread; dlib's scanner keeps scratch buffers, so one
-    // instance serves one call at a time (the engine's `InstancePool` ensures it).
     private let handle: OpaquePointer
     public let upsample: Int
     /// SVM margin below which boxes are dropped (dlib's default 0).
@@ -36,9 +36,9 @@ public final class HOGFaceDetector: FaceDetecting, @unchecked Sendable {
 }
 
 /// OpenCV's Viola–Jones cascades (Haar or LBP) from Debian's opencv-data, kept for comparison benchmarks.
+// Safe to share: an engine hands it from thread to thread, but OpenCV's cascade keeps per-call state, so one
+// instance serves one call at a time (the engine's `InstancePool` ensures it).
 public final class CascadeFaceDetector: FaceDetecting, @unchecked Sendable {
-    // Sendable so that an engine can hand it from thread to thread; OpenCV's cascade keeps per-call state, so one
-    // instance serves one call at a time (the engine's `InstancePool` ensures it).
     private let handle: OpaquePointer
     public let name: String
     public let minSize: Int

@@ -3,10 +3,10 @@ import Foundation
 import MienCore
 
 /// A decoded 8-bit BGR image owned by the C++ bridge. Reference type: the pixels are not copied when passed on.
+// Safe to share: the pixels are not changed after decoding; drawing (`Annotator`, `VideoAnnotator`) happens
+// only on copies, or on a video frame after the pipeline has finished with it (frames are emitted after every
+// stage that reads them). Readers of one image from several threads only read.
 public final class Image: @unchecked Sendable {
-    // Safe to share: the pixels are not changed after decoding; drawing (`Annotator`, `VideoAnnotator`) happens
-    // only on copies, or on a video frame after the pipeline has finished with it (frames are emitted after every
-    // stage that reads them). Readers of one image from several threads only read.
     let handle: OpaquePointer
 
     init(handle: OpaquePointer) { self.handle = handle }

@@ -60,9 +60,9 @@ public struct VideoFrame: Sendable {
 ///
 /// Files: every frame is delivered in order (decoding waits for the consumer). Live inputs: when the consumer falls
 /// behind, the oldest queued frame is dropped (`dropped` counts them) so latency stays at a few frames.
+// Safe to share: a run may hand it to another thread, but it is used by one thread at a time (the run's), and
+// the decoding thread inside the bridge shares only its queue, which the bridge locks (video.cpp).
 public final class VideoSource: @unchecked Sendable {
-    // Sendable so that a run may hand it to another thread; it is used by one thread at a time (the run's), and
-    // the decoding thread inside the bridge shares only its queue, which the bridge locks (video.cpp).
     public struct Options: Sendable {
         /// Keep every Nth frame.
         public var every = 1

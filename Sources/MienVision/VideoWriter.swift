@@ -3,9 +3,9 @@ import Foundation
 import MienCore
 
 /// Writes frames to a video file (H.264 when OpenCV's FFmpeg has an encoder for it, else MPEG-4 part 2).
+// Safe to share: a run may hand it to another thread, but one writer is fed by one thread at a time
+// (`VideoOutputs`), and `handle` changes only in `close`, by that thread.
 public final class VideoWriter: @unchecked Sendable {
-    // Sendable so that a run may hand it to another thread; one writer is fed by one thread at a time
-    // (`VideoOutputs`), and `handle` changes only in `close`, by that thread.
     private var handle: OpaquePointer?
     public let url: URL
     /// The codec FourCC actually used ("avc1" or "mp4v").

@@ -268,7 +268,7 @@ struct WorkerAnalyzers {
 }
 
 /// Renews a claimed task's lease every third of its length while the task is analysed (shared stores only).
-/// @unchecked Sendable: `timer` is set in init and only cancelled after; `lost` is guarded by `lock`.
+// Safe to share: `timer` is set in init and only cancelled after; `lost` is guarded by `lock`.
 final class Heartbeat: @unchecked Sendable {
     private let timer: DispatchSourceTimer?
     private let lock = NSLock()
@@ -296,7 +296,7 @@ final class Heartbeat: @unchecked Sendable {
 }
 
 /// Lets `requestStop` reach the tally of the run in progress.
-/// @unchecked Sendable: `tally` and `requested` are only touched under `lock`.
+// Safe to share: `tally` and `requested` are only touched under `lock`.
 final class StopSwitch: @unchecked Sendable {
     private let lock = NSLock()
     private var tally: Tally?
@@ -318,8 +318,8 @@ final class StopSwitch: @unchecked Sendable {
 }
 
 /// Counts shared by the worker threads and the progress loop.
+// Safe to share: every field is read and written only under `lock`.
 final class Tally: @unchecked Sendable {
-    // Safe to share: every field is read and written only under `lock`.
     private let lock = NSLock()
     private let total: Int
     private var done: Int

@@ -268,9 +268,9 @@ final class StageClock {
 }
 
 /// One periodic detection run on a worker thread while the pipeline follows the faces it already has.
+// Safe to share: the worker writes `result`, `nanoseconds` and `finished` under `lock`; readers take the lock
+// (`isDone`, `wait`) and read `nanoseconds` only after `wait` returned.
 final class DetectionJob: @unchecked Sendable {
-    // Safe to share: the worker writes `result`, `nanoseconds` and `finished` under `lock`; readers take the lock
-    // (`isDone`, `wait`) and read `nanoseconds` only after `wait` returned.
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var finished = false
@@ -303,9 +303,9 @@ final class DetectionJob: @unchecked Sendable {
 }
 
 /// One batch of aligned faces classified on a worker thread (the expression network is used by this thread only).
+// Safe to share: the worker writes `result` and `nanoseconds` before signalling `done`; the pipeline reads
+// them only after `wait` (a semaphore orders the writes before the reads).
 final class ClassificationJob: @unchecked Sendable {
-    // Safe to share: the worker writes `result` and `nanoseconds` before signalling `done`; the pipeline reads
-    // them only after `wait` (a semaphore orders the writes before the reads).
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<[ExpressionEstimate], Error> = .success([])
     private(set) var nanoseconds: UInt64 = 0

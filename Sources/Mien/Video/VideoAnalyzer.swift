@@ -179,8 +179,8 @@ public final class VideoAnalyzer: Sendable {
 /// The SHA-256 of an input file for its audit record, computed on a worker thread while the decoder reads the
 /// same file (the page cache serves both) rather than in a second pass after the analysis; for a live source, a
 /// digest of its name and start time.
+// Safe to share: `result` is written once, before `done` is signalled, and read only after waiting on it.
 final class InputDigest: @unchecked Sendable {
-    // Safe to share: `result` is written once, before `done` is signalled, and read only after waiting on it.
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<String, Error> = .success("")
 

@@ -3,8 +3,8 @@ import Synchronization
 
 /// The one frame waiting to go to the live analyser of a WebSocket connection. A newer frame replaces a waiting
 /// one (counted as dropped), so a client that sends faster than frames are analysed never builds a queue.
+// Safe to share: every field is read and written only while holding `condition`.
 final class LatestFrame: @unchecked Sendable {
-    // Safe to share: every field is read and written only while holding `condition`.
     private let condition = NSCondition()
     private var waiting: (data: Data, sequence: Int)?
     private var closed = false
