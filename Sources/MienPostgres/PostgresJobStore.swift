@@ -49,6 +49,11 @@ public final class PostgresJobStore: JobStore {
         }
         var configuration = parsed.clientConfiguration
         configuration.options.maximumConnections = 8
+        // A worker frozen inside a transaction (SIGSTOP, a stalled network) would hold its row locks until it
+        // continues, and no other worker could take its task over. The server ends such a session once it has sat
+        // idle inside a transaction for a lease; the frozen worker's completion is then retried and refused.
+        let idleMillis = Int(max(leaseSeconds, 5) * 1000)
+        configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "\(idleMillis)")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }

@@ -71,9 +71,10 @@ enum PostgresFailure {
         case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
             return true
         case .server:
-            // Class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now).
+            // Class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now),
+            // 25P03 (the server ended a session left idle inside a transaction).
             let state = error.serverInfo?[.sqlState] ?? ""
-            return state.hasPrefix("08") || state.hasPrefix("57P")
+            return state.hasPrefix("08") || state.hasPrefix("57P") || state == "25P03"
         default:
             return false
         }

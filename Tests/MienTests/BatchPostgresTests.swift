@@ -46,6 +46,62 @@ final class BatchPostgresTests: XCTestCase {
         XCTAssertEqual(payloads, ["{\"v\":\"ok\"}"])
     }
 
+    /// A worker frozen inside its completing transaction holds the task's row lock. The server ends its session once
+    /// it has sat idle in the transaction for a lease, so the task can be taken over; the frozen worker's own
+    /// statement then fails instead of completing the task.
+    func testASessionFrozenInsideATransactionIsEndedAndItsTaskTakenOver() throws {
+        let store = try freshStore(lease: 5)
+        _ = try store.prepare(manifest, tasks: [NewTask(input: "/a.png", kind: .image, key: "k1")])
+        let frozen = try XCTUnwrap(try store.claim(worker: "frozen"))
+        let id = frozen.id
+        let result = ResultBox()
+        let thread = Thread {
+            // BEGIN by hand (not withTransaction, which would retry): lock the row, then go silent for 3 leases.
+            result.value = Result {
+                // PostgresNIO has been seen to wait for an answer on a connection the server ended rather than fail
+                // at once; the worker's own bound (60 s, then a retry that is refused) covers that, here 25 s does.
+                try Blocking.run(timeout: 25) { [client = store.client, logger = store.logger] in
+                    try await client.withConnection { db in
+                        try await db.query("BEGIN", logger: logger)
+                        try await db.query("UPDATE task SET seconds = 0 WHERE id = \(id)", logger: logger)
+                        try await Task.sleep(nanoseconds: 15_000_000_000)
+                        do {
+                            try await db.query("COMMIT", logger: logger)
+                            return "committed"
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
+                }
+            }
+        }
+        thread.start()
+        Thread.sleep(forTimeInterval: 1)
+        let other = try PostgresJobStore(url: Self.url, leaseSeconds: 5)
+        let deadline = Date().addingTimeInterval(14)
+        var taken: ClaimedTask?
+        while taken == nil && Date() < deadline {
+            taken = try other.claim(worker: "other")
+            if taken == nil { usleep(200_000) }
+        }
+        XCTAssertEqual(taken?.id, id, "the frozen session's task was taken over before it continued")
+        XCTAssertEqual(taken?.attempt, 2)
+        while result.value == nil { usleep(100_000) }
+        print("frozen session ended with: \(String(describing: result.value))")
+        XCTAssertNotEqual(try? result.value?.get(), "committed", "the frozen session's transaction was ended by the server")
+        XCTAssertFalse(try store.complete(frozen, rows: row("late"), seconds: 0))
+    }
+
+    // Safe to share: the one value is read and written under the lock.
+    final class ResultBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: Result<String, Error>?
+        var value: Result<String, Error>? {
+            get { lock.withLock { stored } }
+            set { lock.withLock { stored = newValue } }
+        }
+    }
+
     func testAFailingTaskIsRetriedThenParkedWithItsLastError() throws {
         let store = try freshStore(maxAttempts: 2)
         _ = try store.prepare(manifest, tasks: [NewTask(input: "/poison.png", kind: .image, key: "p")])
@@ -109,24 +165,39 @@ final class BatchPostgresTests: XCTestCase {
         BatchSupport.killHard(killed)
         let orphaned = try tasksHeld(by: killed.processIdentifier, in: store)
 
+        // Stop the worker while it holds a task whose row it has not locked, let its lease run out, and see the
+        // third worker take the task over. A worker frozen inside its completing transaction holds the row lock,
+        // and the database rightly lets nobody take that row: then continue it and try again.
         var stoppedHolding: [Int64] = []
-        for _ in 0..<50 where stoppedHolding.isEmpty {
-            kill(stopped.processIdentifier, SIGSTOP)
-            // The signal lands asynchronously: ask the database only once the process is really stopped, or it
-            // may still finish the task it was seen holding.
-            while !Self.isStopped(stopped.processIdentifier) { usleep(1_000) }
-            // Only a task whose row the frozen worker does not hold locked (it was not stopped inside its
-            // completing transaction) can be taken over while it is stopped.
-            stoppedHolding = try tasksHeld(by: stopped.processIdentifier, in: store, unlockedOnly: true)
-            if stoppedHolding.isEmpty {
-                kill(stopped.processIdentifier, SIGCONT)
-                usleep(30_000)
+        var takenOver = false
+        for _ in 0..<20 where !takenOver {
+            stoppedHolding = []
+            for _ in 0..<50 where stoppedHolding.isEmpty {
+                kill(stopped.processIdentifier, SIGSTOP)
+                // The signal lands asynchronously: ask the database only once the process is really stopped, and
+                // only once what it sent before stopping has reached the server (a completing UPDATE still in the
+                // socket would lock the row a moment after we looked).
+                while !Self.isStopped(stopped.processIdentifier) { usleep(1_000) }
+                usleep(300_000)
+                stoppedHolding = try tasksHeld(by: stopped.processIdentifier, in: store, unlockedOnly: true)
+                if stoppedHolding.isEmpty {
+                    kill(stopped.processIdentifier, SIGCONT)
+                    usleep(30_000)
+                }
             }
+            XCTAssertFalse(stoppedHolding.isEmpty, "could not stop the worker while it held a task")
+            // Its lease runs out; the third worker takes the task over on its next claim.
+            let deadline = Date().addingTimeInterval(lease * 3 + 20)
+            Thread.sleep(forTimeInterval: lease * 3)
+            while Date() < deadline {
+                let held = try tasksHeld(by: stopped.processIdentifier, in: store)
+                if Set(held).isDisjoint(with: stoppedHolding) { takenOver = true; break }
+                usleep(100_000)
+            }
+            kill(stopped.processIdentifier, SIGCONT)
+            if !takenOver { usleep(200_000) }
         }
-        XCTAssertFalse(stoppedHolding.isEmpty, "could not stop the worker while it held a task")
-        Thread.sleep(forTimeInterval: lease * 3)   // its lease runs out; the third worker takes the task over
-        kill(stopped.processIdentifier, SIGCONT)
-
+        XCTAssertTrue(takenOver, "no stopped worker's task was taken over after its lease ran out")
         for w in workers[1...] {
             let deadline = Date().addingTimeInterval(600)
             while w.isRunning && Date() < deadline { usleep(100_000) }
