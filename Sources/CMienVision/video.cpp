@@ -266,15 +266,22 @@ extern "C" mien_video_reader *mien_video_open(const mien_video_options *options,
                                    : "no frame arrived from the source within the timeout");
                 return nullptr;
             }
-            // --start: decode and discard up to the start time (exact, unlike a keyframe seek).
-            if (options->kind == MIEN_VIDEO_FILE && options->start_s > 0 && state->fps > 0) {
-                while (state->frame_time(index) + 1e-9 < options->start_s) {
-                    if (!state->capture.read(first) || first.empty()) {
+            // --start: decode and discard up to the start time (exact, unlike a keyframe seek). Frames before the
+            // start are only grabbed (decoded, never converted to BGR), then the first one kept is read.
+            if (options->kind == MIEN_VIDEO_FILE && options->start_s > 0 && state->fps > 0 &&
+                state->frame_time(index) + 1e-9 < options->start_s) {
+                while (state->frame_time(index + 1) + 1e-9 < options->start_s) {
+                    if (!state->capture.grab()) {
                         mien_set_error(err, MIEN_ERR_ARGUMENT, "--start lies beyond the end of the video");
                         return nullptr;
                     }
                     index++;
                 }
+                if (!state->capture.read(first) || first.empty()) {
+                    mien_set_error(err, MIEN_ERR_ARGUMENT, "--start lies beyond the end of the video");
+                    return nullptr;
+                }
+                index++;
             }
         }
         state->decoded = index + 1;

@@ -61,6 +61,10 @@ struct BatchRunCommand: ParsableCommand {
     @Option(help: "Videos: analyse about this many frames per second (instead of --every).")
     var fps: Double?
 
+    @Option(name: .customLong("video-segment"),
+            help: "Videos: cut a video longer than two segments of this many seconds into segments analysed in parallel and stitched back (track ids kept); 0 = never cut.")
+    var videoSegment = 60.0
+
     @Flag(help: "No progress line.")
     var quiet = false
 
@@ -74,6 +78,9 @@ struct BatchRunCommand: ParsableCommand {
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard every >= 1 else { throw ValidationError("--every must be at least 1") }
         if let fps, fps <= 0 { throw ValidationError("--fps must be positive") }
+        guard videoSegment == 0 || videoSegment >= 5 else {
+            throw ValidationError("--video-segment must be 0 (never cut) or at least 5 seconds")
+        }
         do {
             if let shard { _ = try CorpusShard(parsing: shard) }
         } catch {
@@ -94,6 +101,7 @@ struct BatchRunCommand: ParsableCommand {
         settings.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         settings.videoEvery = every
         settings.videoFPS = fps
+        settings.videoSegmentSeconds = videoSegment
 
         let slice = try shard.map(CorpusShard.init(parsing:)) ?? CorpusShard.fromEnvironment()
         var expansion = CorpusInputs.expand(inputs)

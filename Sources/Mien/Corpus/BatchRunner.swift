@@ -210,11 +210,14 @@ public final class BatchRunner: Sendable {
         do {
             let handle = try FileHandle(forWritingTo: file)
             defer { try? handle.close() }
-            let run = try analyzer.analyze(.file(url)) { frame, _ in
+            // A long video is cut into segments that run on every core of this process (stitched back in order).
+            let segmented = SegmentedVideoAnalysis(analyzer: analyzer, segmentSeconds: settings.videoSegmentSeconds ?? 0,
+                                                   parallel: jobs)
+            let parts = scratchDirectory.appendingPathComponent("task-\(task.id)-\(task.attempt).segments")
+            var summary = try segmented.analyze(url, scratch: parts) { frame in
                 let row = ResultRow(kind: "video-frame", json: try BatchJSON.string(frame))
                 try handle.write(contentsOf: Data((row.line + "\n").utf8))
             }
-            var summary = run.summary
             if let stopped = summary.stopped {
                 throw BatchError.videoStopped(path: url.path, reason: stopped, framesAnalysed: summary.framesAnalysed)
             }

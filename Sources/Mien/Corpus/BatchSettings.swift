@@ -22,6 +22,10 @@ public struct BatchSettings: Sendable, Codable, Hashable {
     /// must not, so that a resumed run exports exactly what an uninterrupted one does (docs/BATCH.md).
     public var detectEvery = 1
     public var smoothingSeconds = 0.4
+    /// Video: a video longer than two segments of this many seconds is cut into segments analysed in parallel and
+    /// stitched back (`SegmentedVideoAnalysis`); 0 analyses every video in one piece. nil (runs made before
+    /// segments existed) is one piece too.
+    public var videoSegmentSeconds: Double? = 60
 
     public init() {}
 

@@ -87,6 +87,16 @@ public final class VideoAnalyzer: Sendable {
                         onOpen: ((SourceInfo) throws -> Void)? = nil,
                         onProgress: ((Progress) -> Void)? = nil,
                         onFrame: (VideoFrameResult, Picture?) throws -> Void) throws -> Run {
+        try analyze(input, audited: true, shouldStop: shouldStop, onOpen: onOpen, onProgress: onProgress,
+                    onFrame: onFrame)
+    }
+
+    /// `audited: false` only for the parts of one video that `SegmentedVideoAnalysis` audits as a whole.
+    func analyze(_ input: VideoInput, audited: Bool,
+                 shouldStop: @escaping () -> Bool = { false },
+                 onOpen: ((SourceInfo) throws -> Void)? = nil,
+                 onProgress: ((Progress) -> Void)? = nil,
+                 onFrame: (VideoFrameResult, Picture?) throws -> Void) throws -> Run {
         var sourceOptions = VideoSource.Options()
         sourceOptions.start = options.start
         sourceOptions.end = options.end
@@ -105,7 +115,7 @@ public final class VideoAnalyzer: Sendable {
                               analysedFPS: source.fps / Double(stride))
         // The file's digest for the audit record, read beside the decoder (the page cache serves both) rather than
         // in a second pass after the run.
-        let digest = InputDigest(input)
+        let digest = audited ? InputDigest(input) : InputDigest(digest: "")
 
         // One detector and one classifier instance serve this run from start to end (the pipeline runs them on
         // its worker threads); other runs and stills use the engine's other instances.
@@ -160,7 +170,7 @@ public final class VideoAnalyzer: Sendable {
         summary.tracks = tracks
         summary.events = events
 
-        try audit(input, digest: try digest.value(), summary: summary)
+        if audited { try audit(input, digest: try digest.value(), summary: summary) }
         return Run(summary: summary, stageMs: pipeline.stageMsPerFrame, thumbnails: pipeline.thumbnails, source: info)
     }
 
