@@ -8,7 +8,7 @@ MIEN="${1:-$(swift build --scratch-path "${SCRATCH:-.build}" --show-bin-path)/mi
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
-MIEN_HOME="$work" "$MIEN" serve --host 127.0.0.1 --port "$port" --rate-limit 0 --operator-name "server-checks" \
+MIEN_HOME="$work" "$MIEN" serve --host 127.0.0.1 --port "$port" --rate-limit 0 --operator-name "server-checks" --upload-timeout 3 \
   >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -84,6 +84,25 @@ for _ in range(5):
     s.sendall(b"\xff" * 10); time.sleep(1)
 s.close()
 PY
+  # A trickling upload that stays under the idle timeout: refused with 408 once it passes the upload bound (3 s here).
+  trickle="$(python3 - "$port" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n")
+s.settimeout(0.5)
+start, answer = time.time(), b""
+while time.time() - start < 20 and not answer:
+    try:
+        s.sendall(b"\xff" * 10)
+        answer = s.recv(4096)
+    except socket.timeout:
+        pass
+    except OSError:
+        break
+print(answer.split(b"\r\n")[0].split(b" ")[1].decode() if answer else "none", "%.1f" % (time.time() - start))
+PY
+)"
+  check "trickling upload bounded (answered after ${trickle#* } s)" 408 "${trickle%% *}"
   # A client that disconnects mid-request.
   python3 - "$port" "$photo" <<'PY'
 import socket, sys

@@ -2,6 +2,7 @@
 // and Farneback optical flow for body-motion energy.
 #include "bridge.hpp"
 #include "mien_video.h"
+#include <cmath>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
@@ -266,8 +267,31 @@ extern "C" mien_video_reader *mien_video_open(const mien_video_options *options,
                                    : "no frame arrived from the source within the timeout");
                 return nullptr;
             }
-            // --start: decode and discard up to the start time (exact, unlike a keyframe seek). Frames before the
-            // start are only grabbed (decoded, never converted to BGR), then the first one kept is read.
+            // --start: the first frame at or after the start time, exactly. Far into a file, OpenCV seeks to the
+            // keyframe before it and decodes forward, numbering frames from their timestamps; it must then report
+            // exactly the frame asked for, else the file is opened again and read from the beginning. Frames before
+            // the start are only grabbed (decoded, never converted to BGR), then the first one kept is read.
+            if (options->kind == MIEN_VIDEO_FILE && options->start_s > 0 && state->fps > 0 &&
+                state->frame_time(index) + 1e-9 < options->start_s) {
+                long long target = (long long)std::ceil(options->start_s * state->fps - 1e-6);
+                while (target > 0 && state->frame_time(target - 1) + 1e-9 >= options->start_s) target--;
+                while (state->frame_time(target) + 1e-9 < options->start_s) target++;
+                if (target > (long long)(4 * state->fps)) {
+                    bool landed = state->capture.set(cv::CAP_PROP_POS_FRAMES, (double)target) &&
+                                  (long long)std::llround(state->capture.get(cv::CAP_PROP_POS_FRAMES)) == target;
+                    if (landed && state->capture.read(first) && !first.empty()) {
+                        index = target;
+                    } else {
+                        state->capture.release();
+                        if (!open_capture(*state, err)) return nullptr;
+                        if (!state->capture.read(first) || first.empty()) {
+                            mien_set_error(err, MIEN_ERR_DECODE, "the video holds no decodable frame");
+                            return nullptr;
+                        }
+                        index = 0;
+                    }
+                }
+            }
             if (options->kind == MIEN_VIDEO_FILE && options->start_s > 0 && state->fps > 0 &&
                 state->frame_time(index) + 1e-9 < options->start_s) {
                 while (state->frame_time(index + 1) + 1e-9 < options->start_s) {

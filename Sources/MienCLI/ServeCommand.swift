@@ -23,11 +23,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Require an API key on every request (forced on when keys exist).") var requireKeys = false
     @Option(help: "Largest image or audio body in bytes (default 20 MiB).") var maxBodyBytes: Int?
     @Option(help: "Images over this many megapixels are refused from their header.") var maxMegapixels: Double?
+    @Option(help: "Seconds an image or audio upload may take in full (408 beyond; default 60). Videos get this plus a second per 64 KiB.") var uploadTimeout: Double?
     @Option(help: "Requests per key per minute (0 = unlimited).") var rateLimit: Int?
     @Option(help: "Access-Control-Allow-Origin for the API (off unless given).") var corsOrigin: String?
     @Option(help: "The key database (default keys.sqlite under MIEN_HOME).") var keysDb: String?
     @Option(help: "The operator named in the notice on the page.") var operatorName: String?
     @Option(help: "Purpose of requests without a key (loopback only).") var purpose: String?
+    @Flag(inversion: .prefixedNo, help: "Load the face mesh: /v1/analyze answers 52 blendshapes and iris gaze per face, as mien analyze does (movement, not emotion).") var blendshapes = true
 
     func run() async throws {
         var c = ServerConfiguration()
@@ -53,6 +55,8 @@ struct ServeCommand: AsyncParsableCommand {
         if requireKeys { c.requireKeys = true }
         if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
         if let maxMegapixels { c.maxPixels = Int(maxMegapixels * 1_000_000) }
+        if let uploadTimeout { c.uploadTimeoutSeconds = uploadTimeout }
+        if !blendshapes { c.blendshapes = false }
         if let rateLimit { c.rateLimitPerMinute = rateLimit }
         if let corsOrigin { c.corsOrigin = corsOrigin }
         if let keysDb { c.keysDatabase = keysDb }

@@ -68,7 +68,8 @@ public final class MienServer: Sendable {
         // Parallelism comes from the instances (one analysis a core); OpenCV's own worker threads would
         // oversubscribe the cores under load.
         ComputeThreads.set(1)
-        engine = try Engine(Engine.Configuration(instances: max(1, configuration.instances)))
+        engine = try Engine(Engine.Configuration(instances: max(1, configuration.instances),
+                                                 faceMesh: configuration.blendshapes))
         gate = AnalysisGate(instances: engine.configuration.instances, queue: configuration.queue)
         metrics = ServerMetrics(startupSeconds: engine.loadSeconds)
         liveSlots = LiveSlots(limit: engine.configuration.instances - 1)

@@ -50,6 +50,7 @@ enum OpenAPIDocument {
       "post": {
         "summary": "Analyse one image: the mien/1 document of `mien analyze --json`.",
         "parameters": [
+          {"name": "blendshapes", "in": "query", "description": "52 blendshape coefficients and iris gaze per face (movement, not emotion); default: on when the server loaded the face mesh.", "schema": {"type": "boolean"}},
           {"name": "measures_only", "in": "query", "schema": {"type": "boolean"}, "description": "Landmarks, pose and movement only; no expression inference."},
           {"name": "landmarks", "in": "query", "schema": {"type": "boolean"}, "description": "Include the 68 landmark points (default true)."},
           {"name": "annotated", "in": "query", "schema": {"type": "string", "enum": ["png", "jpeg"]}, "description": "Also answer the picture with boxes and labels drawn, as a data URL in annotated_image."},
@@ -67,6 +68,7 @@ enum OpenAPIDocument {
           "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
           "403": {"$ref": "#/components/responses/Error"},
+          "408": {"$ref": "#/components/responses/Error"},
           "413": {"$ref": "#/components/responses/Error"},
           "415": {"$ref": "#/components/responses/Error"},
           "422": {"$ref": "#/components/responses/Error"},
@@ -91,6 +93,7 @@ enum OpenAPIDocument {
           "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
           "403": {"$ref": "#/components/responses/Error"},
+          "408": {"$ref": "#/components/responses/Error"},
           "413": {"$ref": "#/components/responses/Error"},
           "422": {"$ref": "#/components/responses/Error"},
           "429": {"$ref": "#/components/responses/Retry"},
@@ -113,6 +116,7 @@ enum OpenAPIDocument {
           "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
           "403": {"$ref": "#/components/responses/Error"},
+          "408": {"$ref": "#/components/responses/Error"},
           "413": {"$ref": "#/components/responses/Error"},
           "415": {"$ref": "#/components/responses/Error"},
           "422": {"$ref": "#/components/responses/Error"},

@@ -24,6 +24,13 @@ public struct ServerConfiguration: Sendable, Codable {
     public var requestTimeoutSeconds = 60.0
     /// A connection that sends nothing for this long is closed (slow uploads, idle keep-alives).
     public var idleTimeoutSeconds = 30.0
+    /// An image or audio body must arrive in full within this time (408 beyond); a video gets this plus one second
+    /// per `minVideoUploadBytesPerSecond` bytes received.
+    public var uploadTimeoutSeconds = 60.0
+    /// Load the 478-point face mesh and blendshapes model, so that `/v1/analyze` answers blendshapes and iris gaze
+    /// as `mien analyze` does (about 15 ms more a face on one core; `blendshapes=false` skips them per request).
+    public var blendshapes = true
+    public var minVideoUploadBytesPerSecond = 65_536.0
     /// Require `Authorization: Bearer <key>` on the API. Off only on loopback (then requests act as `localActor`
     /// with `localPurpose`).
     public var requireKeys = false

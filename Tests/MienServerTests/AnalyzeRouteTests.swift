@@ -26,6 +26,17 @@ final class AnalyzeRouteTests: XCTestCase {
             XCTAssertNotNil(faces[0]["expression"])
             XCTAssertNotNil(faces[0]["landmarks"])
             XCTAssertNil(doc["annotated_image"])
+            // As `mien analyze`: the face mesh's blendshapes and iris gaze, unless the request turns them off.
+            let blendshapes = try XCTUnwrap(faces[0]["blendshapes"] as? [String: Any], "\(faces[0].keys.sorted())")
+            XCTAssertGreaterThanOrEqual(blendshapes.count, 1)
+            XCTAssertNotNil(faces[0]["gaze"])
+            let plain = try await client.execute(uri: "/v1/analyze?blendshapes=false", method: .post,
+                                                 body: ByteBuffer(bytes: photo))
+            let plainFaces = try XCTUnwrap(((try ServerHarness.json(plain)["images"] as? [[String: Any]])?.first)?["faces"]
+                                           as? [[String: Any]])
+            XCTAssertNil(plainFaces.first?["blendshapes"])
+            XCTAssertNil(plainFaces.first?["gaze"])
+            XCTAssertNotNil(plainFaces.first?["movement_measures"])
 
             let (form, headers) = ServerHarness.multipart(photo)
             let viaForm = try await client.execute(uri: "/v1/analyze?annotated=png&landmarks=false", method: .post,
@@ -53,13 +64,13 @@ final class AnalyzeRouteTests: XCTestCase {
             XCTAssertEqual(try ServerHarness.json(health)["instances"] as? Int, 2)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             let text = String(buffer: metrics.body)
-            XCTAssertTrue(text.contains("mien_http_requests_total{route=\"/v1/analyze\",method=\"POST\",status=\"200\"} 3"), text)
-            XCTAssertTrue(text.contains("mien_faces_total 3"), text)
+            XCTAssertTrue(text.contains("mien_http_requests_total{route=\"/v1/analyze\",method=\"POST\",status=\"200\"} 4"), text)
+            XCTAssertTrue(text.contains("mien_faces_total 4"), text)
             XCTAssertTrue(text.contains("mien_analysis_waiting"), text)
         }
         // Every request is in the audit log under the local actor.
         let log = try auditExport(home: home)
-        XCTAssertEqual(log.filter { $0.contains("\"analysis\"") && $0.contains("local-user") }.count, 3, log.joined(separator: "\n"))
+        XCTAssertEqual(log.filter { $0.contains("\"analysis\"") && $0.contains("local-user") }.count, 4, log.joined(separator: "\n"))
     }
 
     func testBadInputGetsTheRightStatusAndAJSONError() async throws {

@@ -4,16 +4,20 @@ import Hummingbird
 /// The file a request carries: the raw body, or the first file part of a `multipart/form-data` body (the form the
 /// web page and `curl -F file=@photo.jpg` send).
 enum UploadBody {
-    /// Reads the body up to `limit` bytes (413 beyond, judged from Content-Length before reading when it is given).
-    static func read(_ request: Request, limit: Int, what: String) async throws -> Data {
+    /// Reads the body up to `limit` bytes (413 beyond, judged from Content-Length before reading when it is given),
+    /// within `seconds` (408 beyond: a sender trickling bytes just often enough to pass the idle timeout would
+    /// otherwise hold a connection and its buffer for as long as it likes).
+    static func read(_ request: Request, limit: Int, seconds: Double, what: String) async throws -> Data {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError.tooLarge(limit: limit, what: what)
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError.tooLarge(limit: limit, what: what)
+        var buffer = ByteBuffer()
+        var clock = UploadClock(seconds: seconds, what: what)
+        for try await chunk in request.body {
+            if buffer.readableBytes + chunk.readableBytes > limit { throw APIError.tooLarge(limit: limit, what: what) }
+            var chunk = chunk
+            buffer.writeBuffer(&chunk)
+            try clock.check(received: buffer.readableBytes)
         }
         let data = Data(buffer: buffer)
         let contentType = request.headers[.contentType] ?? ""
@@ -82,6 +86,28 @@ enum UploadBody {
         APIError(.badRequest, code: "malformed_multipart",
                  message: "the multipart/form-data body cannot be read: \(why). Send the file as the 'file' part, or "
                  + "as the raw body.")
+    }
+}
+
+/// The time an upload may take: `seconds` for the first bytes, plus `bytesPerSecond` of further time for each byte
+/// received (0: a fixed bound). Checked as each chunk arrives; a sender that sends nothing at all is closed by the
+/// server's idle timeout, so no upload holds a connection longer than its bound plus that timeout.
+struct UploadClock {
+    let seconds: Double
+    let bytesPerSecond: Double
+    let what: String
+    private let started = DispatchTime.now().uptimeNanoseconds
+
+    init(seconds: Double, bytesPerSecond: Double = 0, what: String) {
+        self.seconds = seconds
+        self.bytesPerSecond = bytesPerSecond
+        self.what = what
+    }
+
+    func check(received: Int) throws {
+        let allowed = seconds + (bytesPerSecond > 0 ? Double(received) / bytesPerSecond : 0)
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if elapsed > allowed { throw APIError.uploadTooSlow(seconds: allowed, what: what) }
     }
 }
 

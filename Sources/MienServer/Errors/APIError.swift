@@ -29,12 +29,20 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        // A body that came too slowly was not read to its end: the connection cannot carry another request.
+        if status == .requestTimeout { headers[.connection] = "close" }
         let body = (try? JSONEncoder().encode(Body(error: .init(code: code, message: message)))) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 
 extension APIError {
+    static func uploadTooSlow(seconds: Double, what: String) -> APIError {
+        APIError(.requestTimeout, code: "upload_too_slow",
+                 message: "the \(what) did not arrive in full within \(Int(seconds)) s; send it again over a faster "
+                 + "connection (the server bounds how long one upload may take so that slow senders cannot hold it).")
+    }
+
     static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code: code, message: message) }
 
     static func unauthorized(_ message: String) -> APIError {

@@ -37,10 +37,20 @@ extension MienServer {
         var options = AnalysisOptions()
         options.maxPixels = configuration.maxPixels
         options.measuresOnly = measuresOnly
+        if request.uri.queryParameters.get("blendshapes") != nil {
+            options.blendshapes = try flags.bool("blendshapes")
+            if options.blendshapes && !engine.hasFaceMesh {
+                throw APIError.badRequest("blendshapes_off", "this server runs without the face mesh "
+                                          + "(--no-blendshapes); ask without blendshapes=true.")
+            }
+        } else {
+            options.blendshapes = engine.hasFaceMesh
+        }
         options.prior = try flags.choice("prior", of: ExpressionPrior.allCases.map(\.rawValue))
             .flatMap(ExpressionPrior.init(rawValue:)) ?? .default
         let analyzer = try Analyzer(engine: engine, session: session, options: options)
-        let body = try await UploadBody.read(request, limit: configuration.maxBodyBytes, what: "image")
+        let body = try await UploadBody.read(request, limit: configuration.maxBodyBytes,
+                                                seconds: configuration.uploadTimeoutSeconds, what: "image")
         let source = request.uri.queryParameters.get("source").map { String($0.prefix(200)) } ?? "upload"
         let engine = self.engine
         let (analysis, picture) = try await gate.run(timeout: configuration.requestTimeoutSeconds) {
@@ -72,7 +82,8 @@ extension MienServer {
         let measuresOnly = try QueryFlags(request: request).bool("measures_only")
         let session = try session(for: caller, measuresOnly: measuresOnly)
         let engine = self.engine
-        let body = try await UploadBody.read(request, limit: configuration.maxBodyBytes, what: "audio file")
+        let body = try await UploadBody.read(request, limit: configuration.maxBodyBytes,
+                                                seconds: configuration.uploadTimeoutSeconds, what: "audio file")
         let data = try await gate.run(timeout: configuration.requestTimeoutSeconds) { () -> Data in
             let analyzer = try VoiceAnalyzer(engine: engine, session: session,
                                              options: .init(measuresOnly: measuresOnly))

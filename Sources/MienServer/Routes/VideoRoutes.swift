@@ -81,11 +81,14 @@ extension MienServer {
         FileManager.default.createFile(atPath: input.path, contents: nil)
         let handle = try FileHandle(forWritingTo: input)
         var size = 0
+        let clock = UploadClock(seconds: configuration.uploadTimeoutSeconds,
+                                bytesPerSecond: configuration.minVideoUploadBytesPerSecond, what: "video")
         do {
             for try await chunk in request.body {
                 size += chunk.readableBytes
                 if size > limit { throw APIError.tooLarge(limit: limit, what: "video") }
                 try handle.write(contentsOf: Data(buffer: chunk))
+                try clock.check(received: size)
             }
             try handle.close()
         } catch {
