@@ -125,7 +125,13 @@ else
 fi
 check "still healthy" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")"
 
-# 3. Graceful stop: requests in flight when SIGTERM arrives are answered, then the server exits with status 0.
+# 3. Graceful stop: requests in flight when SIGTERM arrives are answered, then the server exits with status 0; a video
+#    job running at that moment goes back to the queue, and the server started again finishes it.
+video="Samples/pexels_wolfgang_langer_3063838_expressions.mp4"
+job="$(curl -s -X POST --data-binary @"$video" "$base/v1/videos" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+job_field() { curl -s "$base/v1/videos/$job" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+for _ in $(seq 1 300); do [ "$(job_field frames_analysed 2>/dev/null || echo 0)" -gt 0 ] 2>/dev/null && break; sleep 0.1; done
+echo "video job $job: $(job_field state) with $(job_field frames_analysed) frames analysed at SIGTERM"
 curls=()
 for i in 1 2 3 4; do
   curl -s -o /dev/null -w '%{http_code}\n' --max-time 60 -X POST --data-binary @Samples/pexels_1080865_group_meeting.jpg \
@@ -142,6 +148,22 @@ else
   echo "ok: requests in flight at SIGTERM were answered ($answers)"; passes=$((passes + 1))
 fi
 if wait "$server"; then echo "ok: SIGTERM stopped the server cleanly"; passes=$((passes + 1)); else echo "FAIL: SIGTERM exit $?"; failures=$((failures + 1)); fi
+MIEN_HOME="$work" "$MIEN" serve --host 127.0.0.1 --port "$port" --rate-limit 0 --operator-name "server-checks" \
+  >"$work/serve2.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 120); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 1 600); do [ "$(job_field state 2>/dev/null)" = done ] && break; sleep 0.5; done
+rows="$(curl -s "$base/v1/videos/$job/result?format=csv" | tail -n +2 | wc -l)"
+grep -q "back in the queue" "$work/serve.log" && requeued=yes || requeued=no
+if [ "$(job_field state)" = done ] && [ "$requeued" = yes ] && [ "$rows" -gt 400 ]; then
+  echo "ok: the video job stopped by SIGTERM was queued again and finished after the restart ($rows CSV rows)"
+  passes=$((passes + 1))
+else
+  echo "FAIL: video job after restart: state $(job_field state), requeued at shutdown: $requeued, $rows CSV rows"
+  failures=$((failures + 1))
+fi
+kill -TERM "$server"; wait "$server" || true
 trap 'rm -rf "$work"' EXIT
 echo "server-checks: $passes passed, $failures failed"
 [ "$failures" -eq 0 ]

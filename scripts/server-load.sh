@@ -3,7 +3,7 @@
 # under wrk with the 640×480 one-face JPEG: 1 connection for 15 s, 8 connections for 60 s (req/s, latency, errors),
 # then on until TOTAL requests are served (RSS at start / 1,000 / TOTAL), then 32 connections for 20 s
 # (503 + Retry-After, nothing else).
-# Usage: scripts/server-load.sh path/to/mien [total-requests]
+# Usage: [SERVE_FLAGS=--no-blendshapes] scripts/server-load.sh path/to/mien [total-requests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MIEN="$1"
@@ -16,7 +16,7 @@ MIEN_HOME="$work" "$MIEN" bench --iterations 30 | tee "$work/bench.txt"
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
-MIEN_HOME="$work" "$MIEN" serve --host 127.0.0.1 --port "$port" --rate-limit 0 --instances 2 --queue 8 >"$work/serve.log" 2>&1 &
+MIEN_HOME="$work" "$MIEN" serve --host 127.0.0.1 --port "$port" --rate-limit 0 --instances 2 --queue 8 ${SERVE_FLAGS:-} >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
