@@ -15,7 +15,10 @@ public enum BatchError: Error, Sendable, CustomStringConvertible {
         case .noInputs:
             return "no inputs: give image, video or audio files, folders, globs or @list files."
         case .worker(let detail):
-            return "a worker stopped: \(detail). Re-run the same command to resume."
+            // Store errors already say how to resume; others get it said here, once.
+            let said = detail.hasSuffix(".") ? detail : detail + "."
+            return said.lowercased().contains("resume") ? "a worker stopped: \(said)"
+                : "a worker stopped: \(said) Re-run the same command to resume."
         case .videoStopped(let path, let reason, let frames):
             return "\(path): the video stopped early after \(frames) analysed frame(s): \(reason)"
         case .mergeConflict(let input, let files):
