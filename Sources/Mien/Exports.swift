@@ -30,3 +30,4 @@ public typealias JobStore = MienStore.JobStore
 public typealias SQLiteJobStore = MienStore.SQLiteJobStore
 public typealias JobStoreError = MienStore.JobStoreError
 public typealias PostgresJobStore = MienPostgres.PostgresJobStore
+public typealias PostgresAuditLog = MienPostgres.PostgresAuditLog

@@ -20,6 +20,8 @@ public struct Governance: Sendable {
     public let auditDatabase: URL
     public let resultsDatabase: URL
     public let sealKey: SealKeySource
+    /// Where the audit log is, for messages: the file's path, or the database of a shared log.
+    public let auditLocation: String
     private let stores: OpenStores
 
     /// - Parameters:
@@ -30,7 +32,8 @@ public struct Governance: Sendable {
     public init(purpose: Purpose, actor: String, operatorOverride: String? = nil, retention: Retention = .none,
                 home: URL? = nil, auditDatabase: URL? = nil, resultsDatabase: URL? = nil,
                 sealKey: SealKeySource? = nil, policy: Policy = .euAIAct,
-                auditSink: (any AuditSink)? = nil, resultStore: (any ResultStoring)? = nil) {
+                auditSink: (any AuditSink)? = nil, resultStore: (any ResultStoring)? = nil,
+                auditLocation: String? = nil) {
         let home = home ?? StoreLocation.home()
         self.purpose = purpose
         self.actor = actor
@@ -40,6 +43,7 @@ public struct Governance: Sendable {
         self.auditDatabase = auditDatabase ?? StoreLocation.auditDatabase(in: home)
         self.resultsDatabase = resultsDatabase ?? StoreLocation.resultsDatabase(in: home)
         self.sealKey = sealKey ?? SealKeySource.fromEnvironment(home: home)
+        self.auditLocation = auditLocation ?? self.auditDatabase.path
         stores = OpenStores(audit: auditSink, results: resultStore)
     }
 
@@ -59,7 +63,16 @@ public struct Governance: Sendable {
         auditDatabase = other.auditDatabase
         resultsDatabase = other.resultsDatabase
         sealKey = other.sealKey
+        auditLocation = other.auditLocation
         stores = other.stores
+    }
+
+    /// The same settings appending to another audit log (a scale-out run's shared chain in PostgreSQL);
+    /// `auditLocation` names it in messages.
+    public func auditing(to sink: any AuditSink, at location: String) -> Governance {
+        Governance(purpose: purpose, actor: actor, operatorOverride: operatorOverride, retention: retention,
+                   auditDatabase: auditDatabase, resultsDatabase: resultsDatabase, sealKey: sealKey, policy: policy,
+                   auditSink: sink, auditLocation: location)
     }
 
     /// A local user analysing their own material: purpose personal-use, actor `$USER`, files under `$MIEN_HOME` or

@@ -17,15 +17,21 @@ struct AuditCommand: ParsableCommand {
         @Option(name: .customLong("seal-key"), help: "Seal key file (default: $MIEN_SEAL_KEY, else seal.key beside the default log).")
         var sealKey: String?
 
+        @Option(help: "The shared audit log of a scale-out run in this PostgreSQL database (postgres://USER:PASSWORD@HOST:PORT/DB) instead of a file.")
+        var postgres: String?
+
         func governance(purpose: Purpose = .localDefault, actor: String? = nil) throws -> Governance {
-            try TrustConfiguration(purpose: purpose.rawValue, actor: actor, auditDatabase: auditDB,
-                                   sealKeyFile: sealKey).governance()
+            let governance = try TrustConfiguration(purpose: purpose.rawValue, actor: actor, auditDatabase: auditDB,
+                                                    sealKeyFile: sealKey).governance()
+            guard let postgres else { return governance }
+            let log = try PostgresAuditLog(url: postgres, sealKey: governance.sealKey)
+            return governance.auditing(to: log, at: log.location)
         }
 
         /// Refuses to create an empty log when asked to check one that is not there.
         func existingLog() throws -> Governance {
             let governance = try governance()
-            guard FileManager.default.fileExists(atPath: governance.auditDatabase.path) else {
+            guard postgres != nil || FileManager.default.fileExists(atPath: governance.auditDatabase.path) else {
                 throw ValidationError("\(governance.auditDatabase.path): no audit log there (nothing was analysed "
                                       + "yet, or give --audit-db).")
             }
@@ -48,7 +54,7 @@ struct AuditCommand: ParsableCommand {
             let governance = try location.existingLog()
             let expected = expectCount.flatMap { count in expectHead.map { (count: count, headHash: $0) } }
             let verification = try governance.verifyAuditLog(expectingHead: expected)
-            print("\(governance.auditDatabase.path): \(verification)")
+            print("\(governance.auditLocation): \(verification)")
             if !verification.isValid { throw ExitCode(1) }
         }
     }

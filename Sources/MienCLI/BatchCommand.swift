@@ -122,7 +122,7 @@ struct BatchRunCommand: ParsableCommand {
             scratch = URL(fileURLWithPath: runFile.path + "-scratch")
             name = runFile.path
         }
-        let runner = try BatchRunner(store: store, settings: settings, governance: try trust.governance(), jobs: jobs,
+        let runner = try BatchRunner(store: store, settings: settings, governance: try trust.governance(postgres: postgres), jobs: jobs,
                                      maxAttempts: maxAttempts, scratchDirectory: scratch)
         let prepared = try BatchCLI.reporting { try runner.prepare(expansion.inputs) }
         var intro = "\(name): \(expansion.inputs.count) input(s)"

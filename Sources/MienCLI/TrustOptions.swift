@@ -55,6 +55,15 @@ struct TrustOptions: ParsableArguments {
         try configuration().governance()
     }
 
+    /// With a PostgreSQL run, analyses are audited in that database's one chain (every worker on every machine),
+    /// unless --audit-db names a file.
+    func governance(postgres url: String?) throws -> Governance {
+        let governance = try self.governance()
+        guard let url, try configuration().auditDatabase == nil else { return governance }
+        let log = try PostgresAuditLog(url: url, sealKey: governance.sealKey)
+        return governance.auditing(to: log, at: log.location)
+    }
+
     /// Measures always; expressions unless measures-only was asked for here or in the config file (an unreadable
     /// config file is reported by `governance()`).
     var requestedOutputs: Set<OutputKind> {

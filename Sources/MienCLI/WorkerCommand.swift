@@ -49,7 +49,7 @@ struct WorkerCommand: ParsableCommand {
         var settings = try JSONDecoder().decode(BatchSettings.self, from: Data(manifest.options.utf8))
         // The purpose may narrow what this worker produces, never widen what the run was made with.
         if !trust.requestedOutputs.contains(.expressions) { settings.measuresOnly = true }
-        let runner = try BatchRunner(store: store, settings: settings, governance: try trust.governance(), jobs: jobs,
+        let runner = try BatchRunner(store: store, settings: settings, governance: try trust.governance(postgres: postgres), jobs: jobs,
                                      maxAttempts: maxAttempts,
                                      scratchDirectory: FileManager.default.temporaryDirectory
                                         .appendingPathComponent("mien-worker-\(getpid())"))

@@ -330,7 +330,8 @@ public final class PostgresJobStore: JobStore {
     /// Drops the job tables (tests and `mien batch --postgres … --reset`); the rest of the database is untouched.
     public func dropTables() throws {
         try perform { client, logger in
-            try await client.query("DROP TABLE IF EXISTS result, task, run, mien_store", logger: logger)
+            try await client.query("DROP TABLE IF EXISTS result, task, run, mien_store, audit_record, audit_seal",
+                                   logger: logger)
         }
     }
 }

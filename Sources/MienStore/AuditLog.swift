@@ -60,7 +60,7 @@ public final class AuditLog: Sendable {
             try db.inTransaction(.immediate) {
                 let last = try AuditRecord.order(Column("seq").desc).fetchOne(db)
                 let seal = try AuditSeal.fetchOne(db)
-                if let problem = headProblem(last: last, seal: seal) {
+                if let problem = Self.headProblem(last: last, seal: seal, key: key) {
                     throw StoreError.auditLogTampered(path: url.path, problem: problem)
                 }
                 let record = AuditRecord(
@@ -80,11 +80,14 @@ public final class AuditLog: Sendable {
     }
 
     /// The cheap check made before every append: the seal is genuine and names the last record, unchanged.
-    private func headProblem(last: AuditRecord?, seal: AuditSeal?) -> String? {
+    public static func headProblem(last: AuditRecord?, seal: AuditSeal?, key: SymmetricKey) -> String? {
         guard let seal else {
             return last == nil ? nil : "records exist but the seal is missing"
         }
-        guard seal.isSigned(by: key) else { return "the seal's signature does not match this key" }
+        guard seal.isSigned(by: key) else {
+            return "the seal's signature does not match this key: a forged seal, or a different seal key (every "
+                + "process appending to one log needs the same key: MIEN_SEAL_KEY or --seal-key)"
+        }
         guard let last else { return "the seal names \(seal.count) records but the log is empty" }
         if seal.count != last.seq || seal.headHash != last.hash || last.computedHash != last.hash {
             return "the seal names record \(seal.count) as the last, the log ends at record \(last.seq)"
@@ -126,7 +129,7 @@ public final class AuditLog: Sendable {
         }
     }
 
-    static func timestamp(_ date: Date) -> String {
+    public static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         formatter.timeZone = TimeZone(identifier: "UTC")

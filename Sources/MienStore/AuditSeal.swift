@@ -5,20 +5,27 @@ import GRDB
 /// The log's head (record count and last hash), signed with HMAC-SHA256 under an operator key. The chain alone
 /// cannot show that records were cut off its end; the seal can, because a shorter log no longer matches it and
 /// a new seal cannot be made without the key. It is rewritten in the same transaction as every append.
-struct AuditSeal: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "audit_seal"
-    var id: Int64 = 1
-    var count: Int64
-    var headHash: String
-    var mac: String
+public struct AuditSeal: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "audit_seal"
+    public var id: Int64 = 1
+    public var count: Int64
+    public var headHash: String
+    public var mac: String
 
-    init(count: Int64, headHash: String, key: SymmetricKey) {
+    /// A seal as stored (to check with `isSigned(by:)`).
+    public init(count: Int64, headHash: String, mac: String) {
+        self.count = count
+        self.headHash = headHash
+        self.mac = mac
+    }
+
+    public init(count: Int64, headHash: String, key: SymmetricKey) {
         self.count = count
         self.headHash = headHash
         mac = Self.mac(count: count, headHash: headHash, key: key)
     }
 
-    func isSigned(by key: SymmetricKey) -> Bool {
+    public func isSigned(by key: SymmetricKey) -> Bool {
         let expected = Self.mac(count: count, headHash: headHash, key: key)
         // Constant time is not needed for a stored value, but costs nothing.
         return expected.utf8.count == mac.utf8.count
@@ -53,7 +60,7 @@ public enum SealKeySource: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    func load() throws -> SymmetricKey {
+    public func load() throws -> SymmetricKey {
         switch self {
         case .secret(let text):
             guard text.utf8.count >= 32 else {

@@ -18,7 +18,7 @@ public struct AuditVerification: Sendable, Hashable, CustomStringConvertible {
             + problems.map { "  - \($0)" }.joined(separator: "\n")
     }
 
-    static func check(records: [AuditRecord], seal: AuditSeal?, key: SymmetricKey,
+    public static func check(records: [AuditRecord], seal: AuditSeal?, key: SymmetricKey,
                       expected: (count: Int64, headHash: String)?) -> AuditVerification {
         var problems: [AuditProblem] = []
         let positionOfHash = Dictionary(records.map { ($0.hash, $0.seq) }, uniquingKeysWith: { first, _ in first })

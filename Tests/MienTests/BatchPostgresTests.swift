@@ -223,7 +223,46 @@ final class BatchPostgresTests: XCTestCase {
         let log = BatchSupport.log(of: stopped)
         XCTAssertTrue(log.contains("completion refused for"), log)
         XCTAssertEqual(stopped.terminationStatus, 1, "the parked poison input gives exit code 1")
-        XCTAssertEqual(try TestSupport.run(["audit", "verify"], home: root).status, 0)
+        // Every worker audited into the database's one chain (nothing in the machine's own log).
+        let verify = try TestSupport.run(["audit", "verify", "--postgres", Self.url], home: root)
+        XCTAssertEqual(verify.status, 0, verify.output)
+        let shared = try PostgresAuditLog(url: Self.url, sealKey: .file(root.appendingPathComponent("seal.key")))
+        let records = try shared.records()
+        XCTAssertGreaterThanOrEqual(records.filter { $0.event == "analysis" }.count, 500, "one record per analysed image")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("audit.sqlite").path))
+    }
+
+    /// Workers on several machines append to one chain in the database: concurrent appends from separate logs keep
+    /// one valid chain; a worker holding another seal key is refused, naming the key, before it appends.
+    func testWorkersShareOneAuditChainAndAForeignKeyIsRefused() throws {
+        _ = try freshStore()
+        let key = SealKeySource.secret(String(repeating: "k", count: 40))
+        let logs = try (0..<3).map { _ in try PostgresAuditLog(url: Self.url, sealKey: key) }
+        DispatchQueue.concurrentPerform(iterations: 60) { i in
+            let entry = AuditEntry(event: .analysis, actor: "worker-\(i % 3)", purpose: "research-with-consent",
+                                   inputDigest: String(repeating: "a", count: 64), source: "/corpus/\(i).png",
+                                   produced: "measures", policy: "eu-ai-act/1", decision: "allowed")
+            do {
+                try logs[i % 3].append(entry, at: Date())
+            } catch {
+                XCTFail("append \(i): \(error)")
+            }
+        }
+        let verification = try logs[0].verify(expectingAtLeast: nil)
+        XCTAssertTrue(verification.isValid, "\(verification)")
+        XCTAssertEqual(verification.recordCount, 60)
+        XCTAssertEqual(try logs[2].head()?.count, 60)
+        let foreign = try PostgresAuditLog(url: Self.url, sealKey: .secret(String(repeating: "x", count: 40)))
+        XCTAssertThrowsError(try foreign.append(AuditEntry(event: .analysis, actor: "w", purpose: "p", policy: "x"),
+                                                at: Date())) { error in
+            XCTAssertTrue("\(error)".contains("different seal key"), "\(error)")
+        }
+        XCTAssertEqual(try logs[0].records().count, 60, "nothing was appended by the refused worker")
+        // Someone edits a record in the database: verification names it.
+        try PostgresJobStore(url: Self.url).perform { client, logger in
+            try await client.query("UPDATE audit_record SET actor = 'someone else' WHERE seq = 7", logger: logger)
+        }
+        XCTAssertFalse(try logs[0].verify(expectingAtLeast: nil).isValid)
     }
 
     /// A video and a still through `mien batch --postgres` working on its own tasks: the video's frame rows stream
