@@ -29,6 +29,8 @@ struct FramePipeline {
     private var lastScore: [Int: Double] = [:]
     /// Run the face mesh on every `meshEvery`-th frame of each track (0 = never) and when it last ran, per track.
     let meshEvery: Int
+    /// Source frames per analysed frame (`--every`/`--fps`).
+    let frameStride: Int
     private var lastMeshed: [Int: Int] = [:]
     /// Per track: the 68-point eye opening, to run the mesh on the frames of a blink as well.
     private var eyelids: [Int: EyelidWatch] = [:]
@@ -61,7 +63,7 @@ struct FramePipeline {
     }
 
     init(analyzer: VideoAnalyzer, detector: any FaceDetecting, classifier: (any ExpressionClassifying)?,
-         width: Int, height: Int, batchFrames: Int) {
+         width: Int, height: Int, batchFrames: Int, frameStride: Int = 1) {
         self.analyzer = analyzer
         self.detector = detector
         self.classifier = classifier
@@ -70,6 +72,7 @@ struct FramePipeline {
         self.batchFrames = batchFrames
         tracker = Tracker(options: analyzer.options.tracker)
         meshEvery = analyzer.meshEvery
+        self.frameStride = max(1, frameStride)
     }
 
     var stageMsPerFrame: [String: Double] {
@@ -169,7 +172,11 @@ struct FramePipeline {
                 eyelidsMoving = watch.shouldMeasure(m, at: frame.time)
                 eyelids[id] = watch
             }
-            if meshEvery > 0, eyelidsMoving || lastMeshed[id].map({ framesIn - $0 >= meshEvery }) ?? true {
+            // Periodic runs fall on every k-th analysed frame of the video (not of the pipeline), so the segments
+            // of a long video (`SegmentedVideoAnalysis`) measure the frames a single run would; a new or resumed
+            // track is measured at once.
+            let periodic = meshEvery > 0 && (frame.index / frameStride) % meshEvery == 0
+            if meshEvery > 0, eyelidsMoving || periodic || lastMeshed[id].map({ framesIn - $0 >= meshEvery }) ?? true {
                 lastMeshed[id] = framesIn
                 meshed.append(faces.count)
             }

@@ -134,7 +134,7 @@ public final class VideoAnalyzer: Sendable {
 
         var pipeline = FramePipeline(analyzer: self, detector: detector, classifier: classifier,
                                      width: source.width, height: source.height,
-                                     batchFrames: input.isLive ? 1 : max(1, options.batchFrames))
+                                     batchFrames: input.isLive ? 1 : max(1, options.batchFrames), frameStride: stride)
         var summary = VideoSummary(source: input.description, width: source.width, height: source.height,
                                    fps: source.fps)
         summary.outputs = decision.granted.sorted().map(\.rawValue)

@@ -133,14 +133,15 @@ public struct BlendshapeSmoother: Sendable {
 /// spans 2–10 frames and sampling every k-th frame would catch some and miss others.
 ///
 /// A frame is a candidate when the mean eye opening (inter-ocular units) is below `dropRatio` × the track's usual
-/// opening (an exponential average with time constant `tau` over frames that are not candidates); the frame after
-/// the last candidate is measured too, so the reopening is seen. dlib's eyelid points follow a closing lid only part
-/// of the way, which is why the threshold is a modest drop and the blendshapes, not these points, decide the blink.
+/// opening, the median of its last `window` seconds of frames (a blink is too short to move a median); the frame
+/// after the last candidate is measured too, so the reopening is seen. The state is the window alone, so two runs
+/// that share a window's worth of frames agree from then on (the segments of `mien batch`). dlib's eyelid points
+/// follow a closing lid only part of the way, which is why the threshold is a modest drop and the blendshapes, not
+/// these points, decide the blink.
 public struct EyelidWatch: Sendable {
     public var dropRatio = 0.8
-    public var tau = 2.0
-    private var usual: Double?
-    private var lastTime: Double?
+    public var window = 1.0
+    private var recent: [(time: Double, opening: Double)] = []
     private var wasCandidate = false
 
     public init() {}
@@ -148,16 +149,15 @@ public struct EyelidWatch: Sendable {
     /// Feeds one frame's measures; true when the mesh should run on this frame.
     public mutating func shouldMeasure(_ m: MovementMeasures, at time: Double) -> Bool {
         let opening = (m.eyeOpeningLeft + m.eyeOpeningRight) / 2
-        defer { lastTime = time }
-        guard let u = usual, let last = lastTime, time - last <= 1 else {
-            usual = opening
+        recent.removeAll { time - $0.time > window }
+        let sorted = recent.map(\.opening).sorted()
+        recent.append((time, opening))
+        guard sorted.count >= 3 else {
             wasCandidate = false
             return false
         }
-        let candidate = opening < dropRatio * u
-        if !candidate {
-            usual = u + (1 - exp(-max(0, time - last) / tau)) * (opening - u)
-        }
+        let usual = sorted[sorted.count / 2]
+        let candidate = opening < dropRatio * usual
         defer { wasCandidate = candidate }
         return candidate || wasCandidate
     }
