@@ -40,8 +40,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "With --video: also compare landmark following against detection on every frame.")
     var accuracy = false
 
-    @Option(help: "With --video: run the face mesh and blendshapes on every Kth frame of each track (0 = off).")
-    var blendshapesEvery = VideoOptions.defaultBlendshapesEvery
+    @Option(help: "With --video: run the face mesh and blendshapes on every Kth frame of each track (0 = off, as mien video by default).")
+    var blendshapesEvery = VideoOptions().blendshapesEvery
 
     @Flag(inversion: .prefixedNo, help: "With --video: also run the mesh on frames where the 68-point eye opening drops (blink candidates).")
     var eyelidTrigger = true

@@ -111,7 +111,8 @@ final class VideoBlendshapeTests: XCTestCase {
         let on = dir.appendingPathComponent("on.jsonl"), off = dir.appendingPathComponent("off.jsonl")
         let offCSV = dir.appendingPathComponent("off.csv")
         let withExpressions = try TestSupport.run(["video", VideoSupport.sample.path, "--end", "2", "--quiet",
-                                                   "--purpose", "research-with-consent", "--jsonl", on.path],
+                                                   "--blendshapes", "--purpose", "research-with-consent",
+                                                   "--jsonl", on.path],
                                                   home: dir, timeout: 300)
         XCTAssertEqual(withExpressions.status, 0, withExpressions.stderr)
         let face = try XCTUnwrap((VideoSupport.jsonLines(on).first?["faces"] as? [[String: Any]])?.first)
