@@ -40,6 +40,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "With --video: also compare landmark following against detection on every frame.")
     var accuracy = false
 
+    @Option(help: "With --video: run the face mesh and blendshapes on every Kth frame of each track (0 = off, as mien video by default).")
+    var blendshapesEvery = VideoOptions().blendshapesEvery
+
+    @Flag(inversion: .prefixedNo, help: "With --video: also run the mesh on frames where the 68-point eye opening drops (blink candidates).")
+    var eyelidTrigger = true
+
     @Option(help: "Time the voice path (decode → prosody → vocal-expression model) on this audio or video file.")
     var audio: String?
 
@@ -115,6 +121,8 @@ struct BenchCommand: ParsableCommand {
         var options = VideoOptions()
         options.analysis.measuresOnly = measuresOnly
         options.detectEvery = detectEvery
+        options.blendshapesEvery = max(0, blendshapesEvery)
+        options.blendshapesOnEyelidDrop = eyelidTrigger
         options.thumbnails = false
         options.deliverFrames = false
         let governance = Governance(purpose: .researchWithConsent, actor: "bench",
@@ -130,8 +138,8 @@ struct BenchCommand: ParsableCommand {
             return
         }
         print(String(format: "video %@ %d×%d: %d frames in %.2f s = %.1f frames/s end to end (detect every %d, "
-                     + "OpenCV threads %d + decode thread), %d track(s), peak RSS %.0f MB", s.file, s.width, s.height,
-                     s.frames, s.wallSeconds, s.framesPerSecond, s.detectEvery, threads, s.tracks, s.peakRSSMB))
+                     + "mesh every %d, OpenCV threads %d + decode thread), %d track(s), peak RSS %.0f MB", s.file, s.width, s.height,
+                     s.frames, s.wallSeconds, s.framesPerSecond, s.detectEvery, s.blendshapesEvery, threads, s.tracks, s.peakRSSMB))
         for (stage, ms) in s.stageMs.sorted(by: { $0.value > $1.value }) {
             print(String(format: "  %-12@ %7.2f ms/frame", stage, ms))
         }

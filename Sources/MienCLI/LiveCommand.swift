@@ -41,6 +41,8 @@ struct LiveCommand: ParsableCommand {
 
     @OptionGroup var prior: PriorOption
 
+    @OptionGroup var mesh: VideoBlendshapeOptions
+
     @OptionGroup var trust: TrustOptions
 
     func validate() throws {
@@ -57,6 +59,7 @@ struct LiveCommand: ParsableCommand {
         var options = VideoOptions()
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         options.analysis.prior = prior.chosen
+        mesh.apply(to: &options)
         options.detectEvery = detectEvery
         options.readTimeout = readTimeout
         options.openTimeout = openTimeout

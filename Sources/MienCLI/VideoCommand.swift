@@ -5,7 +5,7 @@ import Mien
 struct VideoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "video",
-        abstract: "Follow faces through a video: tracks, smoothed expression timelines, head and body movement.",
+        abstract: "Follow faces through a video: tracks, smoothed expression timelines, head, face, eye and body movement.",
         discussion: """
             Writes JSONL (one line per frame, schema mien/1), CSV (one row per frame and track; columns in \
             docs/VIDEO.md), an annotated video and a self-contained HTML report. A damaged or cut-off video ends \
@@ -63,6 +63,8 @@ struct VideoCommand: ParsableCommand {
 
     @OptionGroup var prior: PriorOption
 
+    @OptionGroup var mesh: VideoBlendshapeOptions
+
     @OptionGroup var trust: TrustOptions
 
     func validate() throws {
@@ -83,6 +85,7 @@ struct VideoCommand: ParsableCommand {
         options.analysis.detector = AnalysisOptions.Detector(rawValue: detector) ?? .blaze
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         options.analysis.prior = prior.chosen
+        mesh.apply(to: &options)
         options.every = every
         options.targetFPS = fps
         options.start = start
@@ -123,6 +126,10 @@ struct VideoCommand: ParsableCommand {
                                top.value * 100, (shares["uncertain"] ?? 0) * 100)
             }
             line += "  nods \(t.nods), shakes \(t.shakes)"
+            if let blinks = t.blinks {
+                line += "  blinks \(blinks)" + (t.blinksPerMinute.map { String(format: " (%.1f/min)", $0) } ?? "")
+                line += ", looks away \(t.gazeAway ?? 0)"
+            }
             print(line)
         }
         if analyzer.producesExpressions {

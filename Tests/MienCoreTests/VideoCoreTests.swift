@@ -76,7 +76,7 @@ final class VideoCoreTests: XCTestCase {
 
     func testNodIsFoundAndStillHeadIsNot() {
         var head = HeadMotionAnalyzer(track: 1)
-        var events: [HeadMotionEvent] = []
+        var events: [MovementEvent] = []
         // 1 s still, then two nods (pitch ±8°, 2 Hz) for 1 s, then still again; 25 frames/s.
         for i in 0..<100 {
             let t = Double(i) / 25
@@ -87,7 +87,7 @@ final class VideoCoreTests: XCTestCase {
         XCTAssertEqual(events.map(\.kind), [.nod])
         XCTAssertGreaterThanOrEqual(events.first?.swings ?? 0, 3)
         var still = HeadMotionAnalyzer(track: 2)
-        var none: [HeadMotionEvent] = []
+        var none: [MovementEvent] = []
         for i in 0..<100 {
             none += still.update(HeadPose(yaw: sin(Double(i)) * 1.5, pitch: cos(Double(i)) * 1.5, roll: 0), at: Double(i) / 25).events
         }

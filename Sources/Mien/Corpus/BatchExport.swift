@@ -10,7 +10,8 @@ import MienStore
 ///   `{"input":…,"kind":"error","state":"failed"|"parked","error":…}` per task that did not finish.
 /// - CSV: the columns of `mien video --csv` (docs/VIDEO.md) after two more, `input` and `media`: one row per face
 ///   per image (frame 0, time 0, track = the face's index) or per face per video frame. Voice results have no
-///   face rows; they are in the JSONL export.
+///   face rows; they are in the JSONL export. The mesh columns (gaze, blendshapes) are always there, empty where a
+///   result has no mesh values (batch runs do not run the mesh yet), so every export of every run has one header.
 public enum BatchExport {
     public enum Format: String, Sendable { case csv, jsonl }
 
@@ -26,7 +27,7 @@ public enum BatchExport {
         var summary = Summary()
         let classes = try store.manifest()?.expressionClasses
         if format == .csv {
-            try writer.write((["input", "media"] + VideoCSV.header(expressionClasses: classes)).joined(separator: ","))
+            try writer.write((["input", "media"] + VideoCSV.header(expressionClasses: classes, blendshapes: true)).joined(separator: ","))
         }
         let decoder = JSONDecoder()
         try store.forEachTask { task, rows in
@@ -58,7 +59,7 @@ public enum BatchExport {
                     default:
                         continue
                     }
-                    for fields in VideoCSV.rows(frame, expressionClasses: classes) {
+                    for fields in VideoCSV.rows(frame, expressionClasses: classes, blendshapes: true) {
                         try writer.write(([task.input, row.kind == "image" ? "image" : "video"] + fields)
                             .map(csvField).joined(separator: ","))
                         summary.lines += 1

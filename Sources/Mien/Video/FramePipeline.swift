@@ -19,7 +19,7 @@ struct FramePipeline {
     private var tracker: Tracker
     private var states: [Int: TrackState] = [:]
     private var summaries: [TrackSummary] = []
-    private var events: [HeadMotionEvent] = []
+    private var events: [MovementEvent] = []
     private var pending: [Pending] = []
     private var inFlight: ([Pending], ClassificationJob)?
     private var previous: (image: Image, time: Double)?
@@ -27,6 +27,13 @@ struct FramePipeline {
     private var detectNext = true
     private var discovery: DetectionJob?
     private var lastScore: [Int: Double] = [:]
+    /// Run the face mesh on every `meshEvery`-th frame of each track (0 = never) and when it last ran, per track.
+    let meshEvery: Int
+    /// Source frames per analysed frame (`--every`/`--fps`).
+    let frameStride: Int
+    private var lastMeshed: [Int: Int] = [:]
+    /// Per track: the 68-point eye opening, to run the mesh on the frames of a blink as well.
+    private var eyelids: [Int: EyelidWatch] = [:]
     let clock = StageClock()
 
     /// The temporal state of one track.
@@ -35,6 +42,11 @@ struct FramePipeline {
         var baseline = NeutralBaseline()
         var head: HeadMotionAnalyzer
         var builder: TrackSummaryBuilder
+        var blendshapes: BlendshapeSmoother
+        var blinks: BlinkDetector
+        var gazeAway: GazeAwayDetector
+        /// The last mesh values, carried to the frames between mesh runs.
+        var mesh: (frame: Int, blendshapes: Blendshapes, gaze: Gaze?, smoothed: Blendshapes?)?
     }
 
     /// A frame waiting for its batch to be classified.
@@ -46,10 +58,12 @@ struct FramePipeline {
         var faces: [TrackedFace]
         var crops: [AlignedFace]
         var ended: [Int]
+        /// The mesh run on this frame, for the faces at these indices.
+        var mesh: (faces: [Int], job: MeshJob)?
     }
 
     init(analyzer: VideoAnalyzer, detector: any FaceDetecting, classifier: (any ExpressionClassifying)?,
-         width: Int, height: Int, batchFrames: Int) {
+         width: Int, height: Int, batchFrames: Int, frameStride: Int = 1) {
         self.analyzer = analyzer
         self.detector = detector
         self.classifier = classifier
@@ -57,6 +71,8 @@ struct FramePipeline {
         self.height = height
         self.batchFrames = batchFrames
         tracker = Tracker(options: analyzer.options.tracker)
+        meshEvery = analyzer.meshEvery
+        self.frameStride = max(1, frameStride)
     }
 
     var stageMsPerFrame: [String: Double] {
@@ -128,6 +144,7 @@ struct FramePipeline {
                                           at: frame.time)
         var faces: [TrackedFace] = []
         var crops: [AlignedFace] = []
+        var meshed: [Int] = []
         for (o, id) in zip(kept, ids) {
             if o.detected { lastScore[id] = o.score }
             let face = clock.time("measures") {
@@ -149,13 +166,34 @@ struct FramePipeline {
             if analyzer.options.thumbnails, thumbnails[id] == nil, o.detected {
                 thumbnails[id] = VideoMotion.thumbnail(of: image, region: o.rect.scaled(by: 1.3))
             }
+            var eyelidsMoving = false
+            if meshEvery > 0, analyzer.options.blendshapesOnEyelidDrop, let m = face.measures {
+                var watch = eyelids[id] ?? EyelidWatch()
+                eyelidsMoving = watch.shouldMeasure(m, at: frame.time)
+                eyelids[id] = watch
+            }
+            // Periodic runs fall on every k-th analysed frame of the video (not of the pipeline), so the segments
+            // of a long video (`SegmentedVideoAnalysis`) measure the frames a single run would; a new or resumed
+            // track is measured at once.
+            let periodic = meshEvery > 0 && (frame.index / frameStride) % meshEvery == 0
+            if meshEvery > 0, eyelidsMoving || periodic || lastMeshed[id].map({ framesIn - $0 >= meshEvery }) ?? true {
+                lastMeshed[id] = framesIn
+                meshed.append(faces.count)
+            }
             faces.append(tracked)
         }
+        for id in ended {
+            lastMeshed[id] = nil
+            eyelids[id] = nil
+        }
+        // The mesh runs beside this thread, like classification; its values join the frame when the batch drains.
+        let mesh: (faces: [Int], job: MeshJob)? = meshed.isEmpty ? nil
+            : (meshed, MeshJob(faces: analyzer.faces, image: image, of: meshed.map { faces[$0].face }))
         previous = (image, frame.time)
         lastTime = frame.time
         pending.append(Pending(index: frame.index, time: frame.time,
                                image: analyzer.options.deliverFrames ? image : nil, faces: faces, crops: crops,
-                               ended: ended))
+                               ended: ended, mesh: mesh))
         if pending.count >= batchFrames { try submit(emit: emit) }
     }
 
@@ -187,13 +225,19 @@ struct FramePipeline {
         var next = 0
         for item in batch {
             var result = VideoFrameResult(frame: item.index, time: item.time, faces: [])
+            var measured: [Int: (Blendshapes, Gaze)] = [:]
+            if let (indices, job) = item.mesh {
+                let values = try clock.time("blendshapes-wait") { try job.wait() }
+                clock.add("blendshapes", nanoseconds: job.nanoseconds)
+                for (i, v) in zip(indices, values) { measured[i] = v }
+            }
             clock.time("temporal") {
-                for var face in item.faces {
+                for (i, var face) in item.faces.enumerated() {
                     if !estimates.isEmpty, next < estimates.count {
                         face.face.expression = estimates[next]
                         next += 1
                     }
-                    result.events += update(&face, at: item.time)
+                    result.events += update(&face, at: item.time, frame: item.index, mesh: measured[i])
                     result.faces.append(face)
                 }
                 for id in item.ended { result.events += end(id) }
@@ -204,11 +248,16 @@ struct FramePipeline {
         }
     }
 
-    /// Smoothing, baseline, head motion and the summary for one face of one frame; returns head-motion events.
-    private mutating func update(_ face: inout TrackedFace, at time: Double) -> [HeadMotionEvent] {
+    /// Smoothing, baseline, head motion, mesh values (measured on this frame, else carried) and the summary for one
+    /// face of one frame; returns the movement events that ended here.
+    private mutating func update(_ face: inout TrackedFace, at time: Double, frame: Int,
+                                 mesh: (Blendshapes, Gaze)?) -> [MovementEvent] {
+        let tau = analyzer.options.smoothingSeconds
         var state = states[face.track] ?? TrackState(
-            smoother: ExpressionSmoother(tau: analyzer.options.smoothingSeconds),
-            head: HeadMotionAnalyzer(track: face.track), builder: TrackSummaryBuilder(track: face.track, time: time))
+            smoother: ExpressionSmoother(tau: tau),
+            head: HeadMotionAnalyzer(track: face.track), builder: TrackSummaryBuilder(track: face.track, time: time),
+            blendshapes: BlendshapeSmoother(tau: tau), blinks: BlinkDetector(track: face.track),
+            gazeAway: GazeAwayDetector(track: face.track))
         if let e = face.face.expression {
             // Smooth the probabilities, then gate both views by head pose as stills are (FacePipeline).
             face.smoothed = analyzer.faces.gated(state.smoother.update(e, at: time), pose: face.face.pose)
@@ -218,11 +267,25 @@ struct FramePipeline {
             let neutral = face.smoothed?.label == "neutral"
             face.relativeMeasures = state.baseline.relative(m, at: time, neutralLabel: neutral)
         }
-        var events: [HeadMotionEvent] = []
+        var events: [MovementEvent] = []
         if let p = face.face.pose {
             let (speed, found) = state.head.update(p, at: time)
             face.headSpeed = speed
             events = found
+        }
+        if let (shapes, gaze) = mesh {
+            // An abstention (face too small, no face in the mesh crop) is carried like values, so the frames after
+            // it say why they have none rather than repeating older values.
+            let smoothed = shapes.coefficients.isEmpty ? nil : state.blendshapes.update(shapes, at: time)
+            state.mesh = (frame, shapes, gaze, smoothed)
+            if let blink = state.blinks.update(shapes, at: time) { events.append(blink) }
+            if let away = state.gazeAway.update(gaze, at: time) { events.append(away) }
+        }
+        if let m = state.mesh {
+            face.face.blendshapes = m.blendshapes
+            face.face.gaze = m.gaze
+            face.blendshapesSmoothed = m.smoothed
+            face.meshFrame = m.frame
         }
         state.builder.add(face, at: time)
         for e in events { state.builder.add(e) }
@@ -231,9 +294,9 @@ struct FramePipeline {
     }
 
     /// Closes a track: its open head-motion pattern and its summary.
-    private mutating func end(_ id: Int) -> [HeadMotionEvent] {
+    private mutating func end(_ id: Int) -> [MovementEvent] {
         guard var state = states.removeValue(forKey: id) else { return [] }
-        let found = state.head.finish()
+        let found = state.head.finish() + [state.gazeAway.close()].compactMap { $0 }
         for e in found { state.builder.add(e) }
         let base = state.baseline.baseline()
         summaries.append(state.builder.finished(baseline: MovementMeasures(values: base),
@@ -242,7 +305,7 @@ struct FramePipeline {
     }
 
     /// Ends every open track (end of the video) and returns all summaries and events.
-    mutating func finish() -> ([TrackSummary], [HeadMotionEvent]) {
+    mutating func finish() -> ([TrackSummary], [MovementEvent]) {
         // A detection still running must not overlap the detector's next user (another video, or stills), also
         // when the video ended in an error.
         _ = try? discovery?.wait()
@@ -299,6 +362,47 @@ final class DetectionJob: @unchecked Sendable {
         done.wait()
         done.signal()   // a second wait returns at once
         return try lock.withLock { try result.get() }
+    }
+}
+
+/// The face mesh, blendshapes and iris gaze of some faces of one frame, on a worker thread (the engine's pools
+/// lend it a mesh and a blendshapes network for the call).
+// Safe to share: the worker writes `result` and `nanoseconds` before signalling `done`; the pipeline reads
+// them only after `wait` (a semaphore orders the writes before the reads).
+final class MeshJob: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<[(Blendshapes, Gaze)], Error> = .success([])
+    private(set) var nanoseconds: UInt64 = 0
+
+    /// The mesh crop comes from each face's 68-point fit on every frame, detected or followed, so that consecutive
+    /// measurements of a track see the same framing (detector and landmark crops differ by up to ~0.2 in some
+    /// coefficients: Models/FACEMESH.md).
+    init(faces pipeline: FacePipeline, image: Image, of faces: [FaceAnalysis]) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let start = DispatchTime.now().uptimeNanoseconds
+            // A failure on one face (a crop the bridge cannot warp) becomes that face's abstention, not the end of
+            // the video: the 68-point measures and expressions of the frame stand either way.
+            result = .success(faces.map { face in
+                func none(_ reason: String) -> (Blendshapes, Gaze) {
+                    (Blendshapes(model: BlendshapeEstimator.modelVersion, coefficients: [:], abstained: reason),
+                     Gaze(abstained: reason))
+                }
+                do {
+                    return try pipeline.meshMovement(in: image, box: FaceBox(rect: face.box, score: face.score),
+                                                     face: face) ?? none("no mesh crop for this face")
+                } catch {
+                    return none("the mesh failed: \(error)")
+                }
+            })
+            nanoseconds = DispatchTime.now().uptimeNanoseconds - start
+            done.signal()
+        }
+    }
+
+    func wait() throws -> [(Blendshapes, Gaze)] {
+        done.wait()
+        done.signal()   // a second wait returns at once
+        return try result.get()
     }
 }
 

@@ -208,7 +208,7 @@ struct SegmentStitcher {
     private var builders: [Int: TrackSummaryBuilder] = [:]
     private var order: [Int] = []
     private var baselines: [Int: NeutralBaseline] = [:]
-    private var events: [HeadMotionEvent] = []
+    private var events: [MovementEvent] = []
     private var analysed = 0
     private var firstTime: Double?
     private var lastTime = 0.0
@@ -284,7 +284,7 @@ struct SegmentStitcher {
     }
 
     /// Events the last segment closed at the end of the video (in its own ids).
-    mutating func closing(_ found: [HeadMotionEvent]) {
+    mutating func closing(_ found: [MovementEvent]) {
         for var event in found {
             event.track = videoID(event.track)
             builders[event.track]?.add(event)
@@ -292,7 +292,7 @@ struct SegmentStitcher {
         }
     }
 
-    func finish() -> (tracks: [TrackSummary], events: [HeadMotionEvent], analysed: Int, first: Double, last: Double) {
+    func finish() -> (tracks: [TrackSummary], events: [MovementEvent], analysed: Int, first: Double, last: Double) {
         let tracks = order.sorted().compactMap { id -> TrackSummary? in
             var baseline = baselines[id] ?? NeutralBaseline()
             return builders[id]?.finished(baseline: MovementMeasures(values: baseline.baseline()),

@@ -21,7 +21,9 @@ public final class VideoAnalyzer: Sendable {
         let session = try Session(governance: governance, measuresOnly: options.analysis.measuresOnly)
         let engine = try Engine(Engine.Configuration(detector: options.analysis.detector,
                                                      modelsDirectory: options.analysis.modelsDirectory,
-                                                     expressionModel: session.grantsExpressions))
+                                                     expressionModel: session.grantsExpressions,
+                                                     faceMesh: options.analysis.blendshapes
+                                                        && options.blendshapesEvery > 0))
         try self.init(engine: engine, session: session, options: options)
     }
 
@@ -33,6 +35,12 @@ public final class VideoAnalyzer: Sendable {
         self.session = session
         self.options = options
         faces = FacePipeline(engine: engine, options: options.analysis)
+    }
+
+    /// The mesh runs on every `meshEvery`-th frame of each track; 0 when blendshapes are off or the engine has no
+    /// mesh (an engine built without `Configuration.faceMesh`, e.g. the batch runner's).
+    public var meshEvery: Int {
+        options.analysis.blendshapes && engine.hasFaceMesh ? max(0, options.blendshapesEvery) : 0
     }
 
     public var governance: Governance { session.governance }
@@ -126,7 +134,7 @@ public final class VideoAnalyzer: Sendable {
 
         var pipeline = FramePipeline(analyzer: self, detector: detector, classifier: classifier,
                                      width: source.width, height: source.height,
-                                     batchFrames: input.isLive ? 1 : max(1, options.batchFrames))
+                                     batchFrames: input.isLive ? 1 : max(1, options.batchFrames), frameStride: stride)
         var summary = VideoSummary(source: input.description, width: source.width, height: source.height,
                                    fps: source.fps)
         summary.outputs = decision.granted.sorted().map(\.rawValue)

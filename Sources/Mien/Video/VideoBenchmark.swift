@@ -21,6 +21,8 @@ public enum VideoBenchmark {
         public var stageMs: [String: Double]
         public var peakRSSMB: Double
         public var detectEvery: Int
+        /// The face mesh ran on every kth frame of each track (0 = off).
+        public var blendshapesEvery: Int
         public var tracks: Int
     }
 
@@ -39,7 +41,8 @@ public enum VideoBenchmark {
         let s = run.summary
         return Speed(file: file.lastPathComponent, width: s.width, height: s.height, frames: s.framesAnalysed,
                      wallSeconds: s.wallSeconds, framesPerSecond: s.framesPerSecond, stageMs: run.stageMs,
-                     peakRSSMB: peakRSSMB(), detectEvery: analyzer.options.detectEvery, tracks: s.tracks.count)
+                     peakRSSMB: peakRSSMB(), detectEvery: analyzer.options.detectEvery, blendshapesEvery: analyzer.meshEvery,
+                     tracks: s.tracks.count)
     }
 
     /// Following faces by landmarks for k−1 of every k frames, compared with detecting on every frame.

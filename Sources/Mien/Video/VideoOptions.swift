@@ -30,6 +30,17 @@ public struct VideoOptions: Sendable {
     public var tracker = Tracker.Options()
     /// Compute upper-body motion energy (optical flow below each face).
     public var bodyMotion = true
+    /// Run the 478-point face mesh, its 52 blendshapes and iris gaze on every kth analysed frame of each track and
+    /// carry the last values in between (`TrackedFace.meshFrame` says which frame they come from); 0 = never.
+    /// `analysis.blendshapes` false turns them off too. Movement, not emotion: measures-only runs get them.
+    /// Off by default, by measurement: with the mesh on every 3rd, 5th or even 12th frame the video path fell to
+    /// 5–6× the `fer` package against 11× without it (docs/VIDEO.md, "Speed and memory"); on request
+    /// (`mien video --blendshapes`) it runs every `defaultBlendshapesEvery` frames.
+    public var blendshapesEvery = 0
+    public static let defaultBlendshapesEvery = 3
+    /// Also run the mesh on frames where the 68-point eye opening drops below the track's usual (`EyelidWatch`), so
+    /// that blinks between two periodic measurements are seen. Costs a mesh run on each such frame.
+    public var blendshapesOnEyelidDrop = true
     /// Keep one small JPEG per track for reports.
     public var thumbnails = true
     /// Streams: give up opening, or end, after this many seconds without a frame.

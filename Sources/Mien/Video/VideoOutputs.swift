@@ -38,7 +38,9 @@ public final class VideoOutputs {
         let classes = analyzer.expressionClasses
         do {
             jsonl = try request.jsonl.map { try VideoJSONLWriter(url: $0) }
-            csv = try request.csv.map { try VideoCSVWriter(url: $0, expressionClasses: classes) }
+            csv = try request.csv.map {
+                try VideoCSVWriter(url: $0, expressionClasses: classes, blendshapes: analyzer.meshEvery > 0)
+            }
         } catch {
             throw VideoError.cannotWrite(path: request.jsonl?.path ?? request.csv?.path ?? "output",
                                          reason: "cannot create the file (\(error.localizedDescription))")

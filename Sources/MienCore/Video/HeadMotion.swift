@@ -4,32 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A head movement pattern found in a track: repeated up–down (nod) or left–right (shake) swings.
-/// A movement measure, not a judgement: a nod is a head movement, not agreement.
-public struct HeadMotionEvent: Sendable, Codable, Hashable {
-    public enum Kind: String, Sendable, Codable { case nod, shake }
-    public var kind: Kind
-    public var track: Int
-    public var start: Double
-    public var end: Double
-    /// Direction reversals in the pattern (a down–up–down nod has 2 swings after the first turn).
-    public var swings: Int
-    /// Mean peak-to-peak swing in degrees.
-    public var amplitude: Double
-
-    private enum CodingKeys: String, CodingKey { case kind, track, start, end, swings, amplitude = "amplitude_deg" }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(track, forKey: .track)
-        try c.encode((start * 1000).rounded() / 1000, forKey: .start)
-        try c.encode((end * 1000).rounded() / 1000, forKey: .end)
-        try c.encode(swings, forKey: .swings)
-        try c.encode((amplitude * 10).rounded() / 10, forKey: .amplitude)
-    }
-}
-
 /// Per-track head motion: angular speed of the (lightly smoothed) head pose, and nods and shakes.
 ///
 /// Pose from 68 landmarks jitters by about a degree from frame to frame, which a frame-rate derivative would turn
@@ -54,7 +28,7 @@ public struct HeadMotionAnalyzer: Sendable {
 
     /// Feeds one frame's pose; returns the angular speed in degrees per second (nil on the first frame or after a
     /// gap) and any nod or shake that just ended.
-    public mutating func update(_ pose: HeadPose, at time: Double) -> (speed: Double?, events: [HeadMotionEvent]) {
+    public mutating func update(_ pose: HeadPose, at time: Double) -> (speed: Double?, events: [MovementEvent]) {
         var speed: Double?
         if let s = smoothed, let last = lastTime, time > last, time - last <= 0.5 {
             let alpha = 1 - exp(-(time - last) / tau)
@@ -69,14 +43,14 @@ public struct HeadMotionAnalyzer: Sendable {
         }
         lastTime = time
         guard let s = smoothed else { return (speed, []) }
-        var events: [HeadMotionEvent] = []
+        var events: [MovementEvent] = []
         if let e = pitchSwings.add(s.pitch, at: time, analyzer: self, kind: .nod) { events.append(e) }
         if let e = yawSwings.add(s.yaw, at: time, analyzer: self, kind: .shake) { events.append(e) }
         return (speed, events)
     }
 
     /// Closes any pattern still open (end of the track).
-    public mutating func finish() -> [HeadMotionEvent] {
+    public mutating func finish() -> [MovementEvent] {
         [pitchSwings.close(analyzer: self, kind: .nod), yawSwings.close(analyzer: self, kind: .shake)].compactMap { $0 }
     }
 }
@@ -88,8 +62,8 @@ struct SwingCounter: Sendable {
     private var turns: [(t: Double, v: Double)] = []
 
     mutating func add(_ v: Double, at t: Double, analyzer a: HeadMotionAnalyzer,
-                      kind: HeadMotionEvent.Kind) -> HeadMotionEvent? {
-        var finished: HeadMotionEvent?
+                      kind: MovementEvent.Kind) -> MovementEvent? {
+        var finished: MovementEvent?
         if let last = turns.last, t - last.t > a.maxSwingSeconds {
             finished = close(analyzer: a, kind: kind)
         }
@@ -111,14 +85,14 @@ struct SwingCounter: Sendable {
         return finished
     }
 
-    mutating func close(analyzer a: HeadMotionAnalyzer, kind: HeadMotionEvent.Kind) -> HeadMotionEvent? {
+    mutating func close(analyzer a: HeadMotionAnalyzer, kind: MovementEvent.Kind) -> MovementEvent? {
         defer { turns = [] }
         // n turning points and the current extreme bound n swings.
         guard turns.count >= a.minSwings, let first = turns.first, let last = turns.last else { return nil }
         var amplitudes: [Double] = []
         for i in 1..<turns.count { amplitudes.append(abs(turns[i].v - turns[i - 1].v)) }
         let amplitude = amplitudes.isEmpty ? 0 : amplitudes.reduce(0, +) / Double(amplitudes.count)
-        return HeadMotionEvent(kind: kind, track: a.track, start: first.t, end: last.t, swings: turns.count,
+        return MovementEvent(kind: kind, track: a.track, start: first.t, end: last.t, swings: turns.count,
                                amplitude: amplitude)
     }
 }

@@ -16,6 +16,13 @@ public struct TrackedFace: Sendable, Codable, Hashable {
     /// Upper-body motion energy: mean optical-flow speed in the region below the face, in face widths per second
     /// (a movement measure; camera motion counts too).
     public var bodyMotion: Double?
+    /// The blendshape coefficients smoothed over time (`BlendshapeSmoother`); `face.blendshapes` and `face.gaze`
+    /// hold the values as measured. Movement, not emotion.
+    public var blendshapesSmoothed: Blendshapes?
+    /// The frame the mesh values (`face.blendshapes`, `face.gaze`, `blendshapesSmoothed`) were measured on: the mesh
+    /// runs on every k-th frame of a track and its last values are carried in between. Equal to the frame's own
+    /// index when measured on this frame; nil when there are no mesh values.
+    public var meshFrame: Int?
 
     public init(track: Int, detected: Bool, face: FaceAnalysis) {
         self.track = track
@@ -27,6 +34,7 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         case track, detected, box, score, landmarks, pose, measures = "movement_measures"
         case relative = "movement_relative", headSpeed = "head_speed_deg_s", bodyMotion = "body_motion"
         case expression, smoothed = "expression_smoothed"
+        case blendshapes, blendshapesSmoothed = "blendshapes_smoothed", gaze, meshFrame = "mesh_frame"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -44,6 +52,17 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         try c.encodeIfPresent(r(bodyMotion), forKey: .bodyMotion)
         try c.encodeIfPresent(face.expression, forKey: .expression)
         try c.encodeIfPresent(smoothed, forKey: .smoothed)
+        try c.encodeIfPresent(face.blendshapes.map(Self.rounded), forKey: .blendshapes)
+        try c.encodeIfPresent(blendshapesSmoothed.map(Self.rounded), forKey: .blendshapesSmoothed)
+        try c.encodeIfPresent(face.gaze, forKey: .gaze)
+        try c.encodeIfPresent(meshFrame, forKey: .meshFrame)
+    }
+
+    /// Coefficients to 4 decimals: finer than the model's crop-to-crop noise (~0.01), and 52 of them per face per
+    /// frame would otherwise dominate a JSONL file.
+    static func rounded(_ b: Blendshapes) -> Blendshapes {
+        Blendshapes(model: b.model, coefficients: b.coefficients.mapValues { ($0 * 10000).rounded() / 10000 },
+                    abstained: b.abstained)
     }
 
     public init(from decoder: Decoder) throws {
@@ -59,6 +78,10 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         relativeMeasures = try c.decodeIfPresent(MovementMeasures.self, forKey: .relative)
         headSpeed = try c.decodeIfPresent(Double.self, forKey: .headSpeed)
         bodyMotion = try c.decodeIfPresent(Double.self, forKey: .bodyMotion)
+        face.blendshapes = try c.decodeIfPresent(Blendshapes.self, forKey: .blendshapes)
+        face.gaze = try c.decodeIfPresent(Gaze.self, forKey: .gaze)
+        blendshapesSmoothed = try c.decodeIfPresent(Blendshapes.self, forKey: .blendshapesSmoothed)
+        meshFrame = try c.decodeIfPresent(Int.self, forKey: .meshFrame)
     }
 }
 
@@ -71,10 +94,10 @@ public struct VideoFrameResult: Sendable, Codable, Hashable {
     /// Seconds from the start of the video (files) or from opening the stream (live).
     public var time: Double
     public var faces: [TrackedFace]
-    /// Nods and shakes that ended at this frame.
-    public var events: [HeadMotionEvent]
+    /// Movement events (nods, shakes, blinks, looks away) that ended at this frame.
+    public var events: [MovementEvent]
 
-    public init(frame: Int, time: Double, faces: [TrackedFace], events: [HeadMotionEvent] = []) {
+    public init(frame: Int, time: Double, faces: [TrackedFace], events: [MovementEvent] = []) {
         self.frame = frame
         self.time = time
         self.faces = faces
@@ -100,6 +123,6 @@ public struct VideoFrameResult: Sendable, Codable, Hashable {
         frame = try c.decode(Int.self, forKey: .frame)
         time = try c.decode(Double.self, forKey: .time)
         faces = try c.decode([TrackedFace].self, forKey: .faces)
-        events = try c.decodeIfPresent([HeadMotionEvent].self, forKey: .events) ?? []
+        events = try c.decodeIfPresent([MovementEvent].self, forKey: .events) ?? []
     }
 }

@@ -18,7 +18,7 @@ public struct VideoSummary: Sendable, Codable, Hashable {
     public var wallSeconds: Double
     public var framesPerSecond: Double
     public var tracks: [TrackSummary]
-    public var events: [HeadMotionEvent]
+    public var events: [MovementEvent]
     /// Why the video ended early (damaged data, a stalled stream), or nil when it was read to the end.
     public var stopped: String?
     /// What was produced ("measures", "expressions") and the expression model, when any.
@@ -60,6 +60,15 @@ public struct TrackSummary: Sendable, Codable, Hashable {
     public var meanBodyMotion: Double?
     public var nods: Int
     public var shakes: Int
+    /// Blinks (`BlinkDetector`), and blinks per minute of the time the track had mesh values; nil when the mesh
+    /// did not run (blendshapes off, or every face too small for it). Eyelid movement, not a state of mind.
+    public var blinks: Int?
+    public var blinksPerMinute: Double?
+    /// Eye closures longer than a blink, and looks away from the camera (`GazeAwayDetector`); nil as for blinks.
+    public var eyesClosed: Int?
+    public var gazeAway: Int?
+    /// Seconds of the track covered by mesh values (first to last frame that had them).
+    public var meshSeconds: Double?
     /// The movement baseline at the end of the track (`NeutralBaseline`), and which frames it came from.
     public var baseline: MovementMeasures?
     public var baselineSource: String?
@@ -74,6 +83,8 @@ public struct TrackSummaryBuilder: Sendable {
     private var valence = 0.0, arousal = 0.0
     private var headSpeedSum = 0.0, headSpeedCount = 0
     private var bodySum = 0.0, bodyCount = 0
+    private var meshSpan: (first: Double, last: Double)?
+    private var blinks = 0, eyesClosed = 0, gazeAway = 0
 
     public init(track: Int, time: Double) {
         summary = TrackSummary(track: track, firstTime: time, lastTime: time, frames: 0, detectedFrames: 0,
@@ -93,10 +104,19 @@ public struct TrackSummaryBuilder: Sendable {
         }
         if let s = face.headSpeed { headSpeedSum += s; headSpeedCount += 1 }
         if let b = face.bodyMotion { bodySum += b; bodyCount += 1 }
+        if let b = face.face.blendshapes, !b.coefficients.isEmpty {
+            meshSpan = (meshSpan?.first ?? time, time)
+        }
     }
 
-    public mutating func add(_ event: HeadMotionEvent) {
-        if event.kind == .nod { summary.nods += 1 } else { summary.shakes += 1 }
+    public mutating func add(_ event: MovementEvent) {
+        switch event.kind {
+        case .nod: summary.nods += 1
+        case .shake: summary.shakes += 1
+        case .blink: blinks += 1
+        case .eyesClosed: eyesClosed += 1
+        case .gazeAway: gazeAway += 1
+        }
     }
 
     public func finished(baseline: MovementMeasures?, baselineSource: String?) -> TrackSummary {
@@ -110,6 +130,15 @@ public struct TrackSummaryBuilder: Sendable {
         }
         if headSpeedCount > 0 { s.meanHeadSpeed = headSpeedSum / Double(headSpeedCount) }
         if bodyCount > 0 { s.meanBodyMotion = bodySum / Double(bodyCount) }
+        if let span = meshSpan {
+            let seconds = span.last - span.first
+            s.meshSeconds = seconds
+            s.blinks = blinks
+            s.eyesClosed = eyesClosed
+            s.gazeAway = gazeAway
+            // under 10 s a rate says more about the chance of one blink than about the person
+            if seconds >= 10 { s.blinksPerMinute = Double(blinks) / seconds * 60 }
+        }
         s.baseline = baseline
         s.baselineSource = baselineSource
         return s

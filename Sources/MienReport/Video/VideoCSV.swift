@@ -2,13 +2,21 @@ import Foundation
 import MienCore
 
 /// One CSV row per frame and track, with fixed, documented column names (docs/VIDEO.md), in the spirit of
-/// OpenFace's FeatureExtraction output. Expression columns exist only when expressions are produced.
+/// OpenFace's FeatureExtraction output. Expression columns exist only when expressions are produced; mesh columns
+/// (gaze, blendshapes as measured and smoothed, the frame they were measured on) only when the mesh runs, after
+/// every other column so that a reader that indexes columns by position still finds the older ones where they were.
 public enum VideoCSV {
     public static let measureNames = ["inner_brow_raise", "outer_brow_raise", "brow_lowering", "eye_opening_left",
                                       "eye_opening_right", "lip_corner_pull", "lip_corner_depression", "lip_stretch",
                                       "lips_parted", "jaw_drop"]
 
-    public static func header(expressionClasses classes: [String]?) -> [String] {
+    /// The mesh columns: the frame the values were measured on, gaze (eye-in-head and camera), then the 52
+    /// blendshapes as measured (`bs_`) and smoothed (`bss_`), by the model's own names.
+    public static let meshColumns: [String] = ["mesh_frame", "gaze_yaw", "gaze_pitch", "gaze_camera_yaw",
+                                               "gaze_camera_pitch"]
+        + MeshBlendshapes.names.map { "bs_" + $0 } + MeshBlendshapes.names.map { "bss_" + $0 }
+
+    public static func header(expressionClasses classes: [String]?, blendshapes: Bool = false) -> [String] {
         var h = ["frame", "timestamp", "track_id", "detected", "confidence", "face_x", "face_y", "face_w", "face_h",
                  "pose_yaw", "pose_pitch", "pose_roll", "head_speed", "body_motion"]
         h += measureNames
@@ -20,10 +28,12 @@ public enum VideoCSV {
             h += ["valence", "arousal", "valence_s", "arousal_s"]
         }
         h += (0..<68).map { "x_\($0)" } + (0..<68).map { "y_\($0)" }
+        if blendshapes { h += meshColumns }
         return h
     }
 
-    public static func rows(_ frame: VideoFrameResult, expressionClasses classes: [String]?) -> [[String]] {
+    public static func rows(_ frame: VideoFrameResult, expressionClasses classes: [String]?,
+                            blendshapes: Bool = false) -> [[String]] {
         func f(_ v: Double?, _ digits: Int = 4) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "" }
         return frame.faces.map { t in
             let b = t.face.box
@@ -42,6 +52,12 @@ public enum VideoCSV {
             }
             let points = t.face.landmarks?.points
             row += (0..<68).map { f(points?[$0].x, 1) } + (0..<68).map { f(points?[$0].y, 1) }
+            if blendshapes {
+                let g = t.face.gaze, b = t.face.blendshapes, s = t.blendshapesSmoothed
+                row += [t.meshFrame.map(String.init) ?? "", f(g?.combined?.yaw, 2), f(g?.combined?.pitch, 2),
+                        f(g?.camera?.yaw, 2), f(g?.camera?.pitch, 2)]
+                row += MeshBlendshapes.names.map { f(b?[$0]) } + MeshBlendshapes.names.map { f(s?[$0]) }
+            }
             return row
         }
     }
@@ -72,15 +88,17 @@ public final class LineWriter {
 public final class VideoCSVWriter {
     private let writer: LineWriter
     private let classes: [String]?
+    private let blendshapes: Bool
 
-    public init(url: URL, expressionClasses: [String]?) throws {
+    public init(url: URL, expressionClasses: [String]?, blendshapes: Bool = false) throws {
         writer = try LineWriter(url: url)
         classes = expressionClasses
-        try writer.write(VideoCSV.header(expressionClasses: classes).joined(separator: ","))
+        self.blendshapes = blendshapes
+        try writer.write(VideoCSV.header(expressionClasses: classes, blendshapes: blendshapes).joined(separator: ","))
     }
 
     public func write(_ frame: VideoFrameResult) throws {
-        for row in VideoCSV.rows(frame, expressionClasses: classes) {
+        for row in VideoCSV.rows(frame, expressionClasses: classes, blendshapes: blendshapes) {
             try writer.write(row.map(Self.escape).joined(separator: ","))
         }
     }

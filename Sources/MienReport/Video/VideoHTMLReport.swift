@@ -82,7 +82,7 @@ public struct VideoHTMLReport {
         guard !s.tracks.isEmpty else { return h + "<p>No face was found.</p>\n" }
         h += "<table><tr><th>track</th><th>seen</th><th>frames (detected)</th>"
         if timeline.classes != nil { h += "<th>most frequent label</th><th>uncertain</th><th>mean valence / arousal</th>" }
-        h += "<th>head speed °/s</th><th>body motion</th><th>nods / shakes</th></tr>"
+        h += "<th>head speed °/s</th><th>body motion</th><th>nods / shakes</th><th>blinks (per min)</th></tr>"
         for t in s.tracks {
             h += "<tr><td>#\(t.track)</td><td>\(String(format: "%.1f–%.1f s", t.firstTime, t.lastTime))</td>"
             h += "<td>\(t.frames) (\(t.detectedFrames))</td>"
@@ -95,7 +95,9 @@ public struct VideoHTMLReport {
             }
             h += "<td>" + (t.meanHeadSpeed.map { String(format: "%.1f", $0) } ?? "–") + "</td>"
             h += "<td>" + (t.meanBodyMotion.map { String(format: "%.3f", $0) } ?? "–") + "</td>"
-            h += "<td>\(t.nods) / \(t.shakes)</td></tr>"
+            h += "<td>\(t.nods) / \(t.shakes)</td><td>" + (t.blinks.map { b in
+                "\(b)" + (t.blinksPerMinute.map { String(format: " (%.1f)", $0) } ?? "")
+            } ?? "–") + "</td></tr>"
         }
         return h + "</table>\n"
     }
@@ -131,6 +133,14 @@ public struct VideoHTMLReport {
         let measureSeries = (0..<10).map { i in (Self.seriesColours[i], points.map { $0.measures[i] }) }
         h += lineChart(times: times, series: measureSeries, range: autoRange(measureSeries.map(\.1)), t0: t0, t1: t1,
                        unit: "IOD")
+        if points.contains(where: { !$0.blendshapes.isEmpty }) {
+            h += "<h3>Blendshapes (smoothed, 0–1; facial movement, not emotion)</h3>"
+            h += legend(VideoTimeline.blendshapes.enumerated().map { ($1.name, Self.seriesColours[$0 % 10]) })
+            let series = VideoTimeline.blendshapes.indices.map { i in
+                (Self.seriesColours[i % 10], points.map { $0.blendshapes.count > i ? $0.blendshapes[i] : .nan })
+            }
+            h += lineChart(times: times, series: series, range: (0, 1), t0: t0, t1: t1, unit: "")
+        }
         h += "<h3>Head pose (degrees)</h3>"
         h += legend(VideoTimeline.headPose.enumerated().map { ($1, Self.seriesColours[$0]) })
         let pose = (0..<3).map { i in (Self.seriesColours[i], points.map { $0.pose[i] }) }
@@ -143,7 +153,7 @@ public struct VideoHTMLReport {
                        unit: "")
         let events = summary.events.filter { $0.track == t.track }
         if !events.isEmpty {
-            h += "<div class=\"note\">Head movements: " + events.map {
+            h += "<div class=\"note\">Movement events: " + events.map {
                 String(format: "%@ %.1f–%.1f s", $0.kind.rawValue, $0.start, $0.end)
             }.joined(separator: "; ") + "</div>"
         }
@@ -176,12 +186,21 @@ public struct VideoHTMLReport {
     }
 
     func eventsTable() -> String {
-        var h = "<h2>Head movements</h2><p class=\"note\">Nods and shakes are repeated pitch or yaw swings: "
-            + "movement, not agreement or refusal.</p><table><tr><th>track</th><th>kind</th><th>from</th><th>to</th>"
-            + "<th>swings</th><th>mean swing</th></tr>"
+        var h = "<h2>Movement events</h2><p class=\"note\">Nods and shakes are repeated pitch or yaw swings: "
+            + "movement, not agreement or refusal. Blinks come from the eyelid blendshapes and looks away from iris "
+            + "gaze with head pose: eye movements, not attention, honesty or stress.</p><table><tr><th>track</th>"
+            + "<th>kind</th><th>from</th><th>to</th><th>measure</th></tr>"
         for e in summary.events {
+            var measure = "–"
+            if let swings = e.swings, let amplitude = e.amplitude {
+                measure = String(format: "%d swings, mean %.1f°", swings, amplitude)
+            } else if let closure = e.peakClosure {
+                measure = String(format: "peak eyelid closure %.2f", closure)
+            } else if let off = e.peakOffCamera {
+                measure = String(format: "up to %.0f° off the camera", off)
+            }
             h += "<tr><td>#\(e.track)</td><td>\(e.kind.rawValue)</td><td>\(String(format: "%.2f s", e.start))</td>"
-                + "<td>\(String(format: "%.2f s", e.end))</td><td>\(e.swings)</td><td>\(String(format: "%.1f°", e.amplitude))</td></tr>"
+                + "<td>\(String(format: "%.2f s", e.end))</td><td>\(measure)</td></tr>"
         }
         return h + "</table>\n"
     }

@@ -6,6 +6,14 @@ public struct VideoTimeline: Sendable {
     /// Series names, in the order of `Point.values`.
     public static let headPose = ["yaw", "pitch", "roll"]
     public static let motion = ["head_speed", "body_motion"]
+    /// The blendshapes the report draws (smoothed; a left/right pair as its mean): the ones that move most in
+    /// conversation, chosen for a readable chart rather than completeness (the JSONL and CSV have all 52).
+    public static let blendshapes: [(name: String, coefficients: [String])] = [
+        ("jawOpen", ["jawOpen"]), ("mouthSmile", ["mouthSmileLeft", "mouthSmileRight"]),
+        ("mouthFrown", ["mouthFrownLeft", "mouthFrownRight"]), ("browInnerUp", ["browInnerUp"]),
+        ("browDown", ["browDownLeft", "browDownRight"]), ("eyeSquint", ["eyeSquintLeft", "eyeSquintRight"]),
+        ("eyeBlink", ["eyeBlinkLeft", "eyeBlinkRight"]),
+    ]
 
     public struct Point: Sendable {
         public var time: Double
@@ -19,6 +27,8 @@ public struct VideoTimeline: Sendable {
         public var measures: [Double]
         public var pose: [Double]
         public var motion: [Double]
+        /// Smoothed blendshapes in `VideoTimeline.blendshapes` order; empty when the mesh did not run.
+        public var blendshapes: [Double] = []
         var weight = 1.0
     }
 
@@ -32,11 +42,18 @@ public struct VideoTimeline: Sendable {
         for t in frame.faces {
             if let s = t.smoothed, classes == nil { classes = s.classes }
             let nan = Double.nan
-            let p = Point(time: frame.time, label: t.smoothed?.label, probabilities: t.smoothed?.probabilities ?? [],
+            var p = Point(time: frame.time, label: t.smoothed?.label, probabilities: t.smoothed?.probabilities ?? [],
                           valenceArousal: t.smoothed.map { [$0.valence, $0.arousal] } ?? [],
                           measures: t.relativeMeasures?.named.map(\.1) ?? Array(repeating: nan, count: 10),
                           pose: t.face.pose.map { [$0.yaw, $0.pitch, $0.roll] } ?? [nan, nan, nan],
                           motion: [t.headSpeed ?? nan, t.bodyMotion ?? nan])
+            if t.face.blendshapes != nil {
+                // NaN (a gap in the chart) where the mesh abstained
+                p.blendshapes = Self.blendshapes.map { _, names in
+                    let values = names.compactMap { t.blendshapesSmoothed?[$0] }
+                    return values.isEmpty ? nan : values.reduce(0, +) / Double(values.count)
+                }
+            }
             tracks[t.track, default: []].append(p)
             if tracks[t.track]!.count > maxPoints { tracks[t.track] = Self.halve(tracks[t.track]!) }
         }
@@ -59,6 +76,7 @@ public struct VideoTimeline: Sendable {
             m.measures = mix(a.measures, b.measures)
             m.pose = mix(a.pose, b.pose)
             m.motion = mix(a.motion, b.motion)
+            m.blendshapes = mix(a.blendshapes, b.blendshapes)
             m.weight = a.weight + b.weight
             return m
         }
