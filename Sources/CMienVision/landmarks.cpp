@@ -221,8 +221,8 @@ struct packed_predictor {
             for (auto &d : level) {
                 d.x() = src.flt();
                 d.y() = src.flt();
-                if (!std::isfinite(d.x()) || !std::isfinite(d.y()))
-                    throw dlib::serialization_error("a feature offset that is not finite");
+                if (!is_plausible(d.x()) || !is_plausible(d.y()))
+                    throw dlib::serialization_error("a feature offset that is not a finite number of plausible size");
             }
         }
         for (uint64_t l = 0; l < n_levels; ++l) {
@@ -236,6 +236,11 @@ struct packed_predictor {
         }
     }
 
+    // Shapes, leaves and feature offsets are in units of the face box (dlib's 68-point model keeps them well inside
+    // ±10). Far larger values, summed over thousands of trees, make dlib convert a pixel position beyond the range
+    // of `long` (undefined behaviour; found by fuzz/run.sh landmark_model), so a model holding them is refused.
+    static bool is_plausible(float v) { return std::isfinite(v) && std::fabs(v) <= 1e4f; }
+
     template <typename Source>
     static void read_matrix(Source &src, dlib::matrix<float, 0, 1> &m) {
         int64_t nr = src.template sint<long>(), nc = src.template sint<long>();
@@ -247,10 +252,10 @@ struct packed_predictor {
         }
         if (nc != 1 || nr < 0 || nr > 100000) throw dlib::serialization_error("a vector of implausible size");
         m.set_size(nr);
-        bool finite = true;
-        for (int64_t i = 0; i < nr; ++i) finite &= std::isfinite(m(i) = src.flt());
+        bool plausible = true;
+        for (int64_t i = 0; i < nr; ++i) plausible &= is_plausible(m(i) = src.flt());
         // A damaged file must not turn into NaN landmarks downstream.
-        if (!finite) throw dlib::serialization_error("a value that is not a finite number");
+        if (!plausible) throw dlib::serialization_error("a value that is not a finite number of plausible size");
     }
 
     /// FNV-1a over everything the predictor uses: the same model read two ways must give the same value.
