@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <istream>
 #include <string>
 
 struct mien_image {
@@ -38,3 +39,7 @@ T mien_guard(mien_error *err, T fallback, F body) {
     }
     return fallback;
 }
+
+// Reads a landmark model from any stream: the model file (mien_landmarker_load), or the bytes of
+// fuzz/landmark_model_fuzzer.cpp. Modes as mien_landmarker_load_implementation.
+mien_landmarker *mien_landmarker_read(std::istream &in, int mode, mien_error *err);

@@ -48,7 +48,7 @@ struct old_float_format : std::runtime_error {
 
 struct fast_source {
     std::istream &in;
-    std::vector<unsigned char> buffer = std::vector<unsigned char>(1 << 20);
+    std::vector<unsigned char> buffer;   // 1 MB for the model file; no more than a small file needs
     size_t pos = 0, end = 0;
     bool eof = false;
 
@@ -155,8 +155,11 @@ struct packed_predictor {
     // Reads the file's trees straight into the packed arrays (dlib's serialisation: a vector is its size, then its
     // elements; numbers are dlib's packed integers, floats a packed mantissa and exponent). Reading dlib's forests
     // first and packing after held both copies and their freed fragments: +56 MB of peak RSS on the video benchmark.
+    // `file_bytes` bounds what the file can hold: every float takes at least 4 bytes (two control bytes, a mantissa
+    // byte, an exponent byte), so no more leaves are reserved than it can fill (a header of a few bytes could ask
+    // for 4 GB).
     template <typename Source>
-    void load(Source &src) {
+    void load(Source &src, uint64_t file_bytes) {
         if (src.template sint<int>() != 1) throw dlib::serialization_error("unexpected dlib::shape_predictor version");
         read_matrix(src, initial_shape);
         dims = initial_shape.size();
@@ -188,7 +191,8 @@ struct packed_predictor {
                 const uint64_t n_leaves = src.uint();
                 if (n_leaves != n_splits + 1) throw dlib::serialization_error("a tree with the wrong number of leaves");
                 const double planned = (double)n_levels * n_trees * n_leaves * dims;
-                if (l == 0 && t == 0 && planned < 1e9) {   // all trees alike in dlib's models: reserve once
+                if (l == 0 && t == 0 && planned < 1e9 && planned <= (double)file_bytes / 4) {
+                    // All trees alike in dlib's models: reserve once.
                     leaves.reserve((size_t)n_levels * n_trees * n_leaves * dims);
                 }
                 for (uint64_t i = 0; i < n_leaves; ++i) {
@@ -217,8 +221,8 @@ struct packed_predictor {
             for (auto &d : level) {
                 d.x() = src.flt();
                 d.y() = src.flt();
-                if (!std::isfinite(d.x()) || !std::isfinite(d.y()))
-                    throw dlib::serialization_error("a feature offset that is not finite");
+                if (!is_plausible(d.x()) || !is_plausible(d.y()))
+                    throw dlib::serialization_error("a feature offset that is not a finite number of plausible size");
             }
         }
         for (uint64_t l = 0; l < n_levels; ++l) {
@@ -232,19 +236,26 @@ struct packed_predictor {
         }
     }
 
+    // Shapes, leaves and feature offsets are in units of the face box (dlib's 68-point model keeps them well inside
+    // ±10). Far larger values, summed over thousands of trees, make dlib convert a pixel position beyond the range
+    // of `long` (undefined behaviour; found by fuzz/run.sh landmark_model), so a model holding them is refused.
+    static bool is_plausible(float v) { return std::isfinite(v) && std::fabs(v) <= 1e4f; }
+
     template <typename Source>
     static void read_matrix(Source &src, dlib::matrix<float, 0, 1> &m) {
         int64_t nr = src.template sint<long>(), nc = src.template sint<long>();
+        // Checked before negating: -INT64_MIN overflows.
+        if (nr < -100000 || nc < -100000) throw dlib::serialization_error("a vector of implausible size");
         if (nr < 0 || nc < 0) {   // dlib's newer format marks itself with negative sizes
             nr = -nr;
             nc = -nc;
         }
         if (nc != 1 || nr < 0 || nr > 100000) throw dlib::serialization_error("a vector of implausible size");
         m.set_size(nr);
-        bool finite = true;
-        for (int64_t i = 0; i < nr; ++i) finite &= std::isfinite(m(i) = src.flt());
+        bool plausible = true;
+        for (int64_t i = 0; i < nr; ++i) plausible &= is_plausible(m(i) = src.flt());
         // A damaged file must not turn into NaN landmarks downstream.
-        if (!finite) throw dlib::serialization_error("a value that is not a finite number");
+        if (!plausible) throw dlib::serialization_error("a value that is not a finite number of plausible size");
     }
 
     /// FNV-1a over everything the predictor uses: the same model read two ways must give the same value.
@@ -325,6 +336,18 @@ extern "C" mien_landmarker *mien_landmarker_load_implementation(const char *path
             mien_set_error(err, MIEN_ERR_MODEL, std::string("cannot open ") + path);
             return nullptr;
         }
+        return mien_landmarker_read(in, mode, err);
+    });
+}
+
+mien_landmarker *mien_landmarker_read(std::istream &in, int mode, mien_error *err) {
+    return mien_guard<mien_landmarker *>(err, nullptr, [&]() -> mien_landmarker * {
+        in.seekg(0, std::ios::end);
+        const std::streamoff length = in.tellg();
+        in.clear();
+        in.seekg(0);
+        const uint64_t file_bytes = length > 0 ? (uint64_t)length : UINT64_MAX;
+        const size_t buffer_bytes = (size_t)std::min<uint64_t>(1 << 20, std::max<uint64_t>(64, file_bytes));
         auto l = std::make_unique<mien_landmarker>();
         try {
             if (mode == 1) {
@@ -332,17 +355,17 @@ extern "C" mien_landmarker *mien_landmarker_load_implementation(const char *path
                 dlib::deserialize(*l->reference, in);
             } else if (mode == 2) {
                 dlib_source src{in};
-                l->packed.load(src);
+                l->packed.load(src, file_bytes);
             } else {
                 try {
-                    fast_source src{in};
-                    l->packed.load(src);
+                    fast_source src{in, std::vector<unsigned char>(buffer_bytes)};
+                    l->packed.load(src, file_bytes);
                 } catch (const old_float_format &) {   // a model from before dlib's binary floats
                     l = std::make_unique<mien_landmarker>();
                     in.clear();
                     in.seekg(0);
                     dlib_source src{in};
-                    l->packed.load(src);
+                    l->packed.load(src, file_bytes);
                 }
             }
         } catch (const std::exception &e) {

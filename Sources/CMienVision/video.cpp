@@ -2,6 +2,7 @@
 // and Farneback optical flow for body-motion energy.
 #include "bridge.hpp"
 #include "mien_video.h"
+#include "mjpeg_splitter.hpp"
 #include <cmath>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -47,7 +48,7 @@ struct ReaderState {
     double fps = 0;
 
     // MJPEG byte stream
-    std::vector<uint8_t> pending;
+    MjpegSplitter splitter;
 
     // Hands a kept frame to the consumer; waits for room (files) or drops the oldest (live).
     void push(Frame &&f) {
@@ -82,21 +83,16 @@ struct ReaderState {
         const double timeout = options.read_timeout_s > 0 ? options.read_timeout_s : 10.0;
         auto last_data = Clock::now();
         for (;;) {
-            // ffmpeg's mjpeg muxer writes bare JPEGs back to back; entropy-coded data stuffs 0xFF as FF 00, so
-            // FF D9 only occurs as the end-of-image marker.
-            size_t start = 0;
-            while (start + 1 < pending.size() && !(pending[start] == 0xFF && pending[start + 1] == 0xD8)) ++start;
-            if (start > 0) pending.erase(pending.begin(), pending.begin() + (long)start);
-            for (size_t i = 2; i + 1 < pending.size(); ++i) {
-                if (pending[i] == 0xFF && pending[i + 1] == 0xD9) {
-                    cv::Mat bytes(1, (int)(i + 2), CV_8UC1, pending.data());
-                    out = cv::imdecode(bytes, cv::IMREAD_COLOR);
-                    pending.erase(pending.begin(), pending.begin() + (long)(i + 2));
-                    if (out.empty()) break;  // a damaged picture: skip it and look for the next
-                    return true;
-                }
+            const uint8_t *picture = nullptr;
+            size_t size = 0;
+            while (splitter.next(picture, size)) {
+                cv::Mat bytes(1, (int)size, CV_8UC1, const_cast<uint8_t *>(picture));
+                out = cv::imdecode(bytes, cv::IMREAD_COLOR);
+                if (!out.empty()) return true;
+                // A damaged picture is skipped; the next one may already be buffered (at the end of the stream it
+                // would otherwise be lost).
             }
-            if (pending.size() > (64u << 20)) {
+            if (splitter.overflowed()) {
                 message = "the MJPEG stream holds no complete JPEG in 64 MB";
                 return false;
             }
@@ -122,7 +118,7 @@ struct ReaderState {
                 return false;
             }
             last_data = Clock::now();
-            pending.insert(pending.end(), chunk, chunk + n);
+            splitter.append(chunk, (size_t)n);
         }
     }
 

@@ -112,8 +112,20 @@ public final class AuditLog: Sendable {
 
     /// Checks every record's hash, every link, the seal's signature and that the log ends where the seal says.
     public func verify(expectingAtLeast expected: (count: Int64, headHash: String)? = nil) throws -> AuditVerification {
-        let (records, seal) = try queue.read { db in
-            (try AuditRecord.order(Column("seq")).fetchAll(db), try AuditSeal.fetchOne(db))
+        try queue.read { db in try Self.verify(db, path: url.path, key: key, expected: expected) }
+    }
+
+    /// Reads and checks the log in `db`, a file someone other than Mien may have written (fuzz/swift/
+    /// store_records_fuzzer.swift feeds it arbitrary rows): a row Mien cannot have written is a typed error.
+    static func verify(_ db: Database, path: String, key: SymmetricKey,
+                       expected: (count: Int64, headHash: String)?) throws -> AuditVerification {
+        let records: [AuditRecord]
+        let seal: AuditSeal?
+        do {
+            records = try AuditRecord.order(Column("seq")).fetchAll(db)
+            seal = try AuditSeal.fetchOne(db)
+        } catch let error as RowDecodingError {
+            throw StoreError.auditLogUnreadable(path: path, reason: "\(error)")
         }
         return AuditVerification.check(records: records, seal: seal, key: key, expected: expected)
     }

@@ -25,8 +25,12 @@ public struct AuditVerification: Sendable, Hashable, CustomStringConvertible {
         var expectedSeq: Int64 = 1
         var previous: AuditRecord?
         for record in records {
-            if record.seq != expectedSeq {
+            // Mien numbers records 1, 2, 3… Anything else came from an edit of the file, and may be any 64-bit
+            // value: no arithmetic here may overflow on it (the fuzzer's first finding was a trap on Int64.max).
+            if record.seq > expectedSeq {
                 problems.append(.missing(from: expectedSeq, to: record.seq - 1))
+            } else if record.seq < expectedSeq {
+                problems.append(.renumbered(seq: record.seq))
             }
             if record.computedHash != record.hash {
                 problems.append(.edited(seq: record.seq))
@@ -39,7 +43,8 @@ public struct AuditVerification: Sendable, Hashable, CustomStringConvertible {
                     problems.append(.brokenLink(seq: record.seq))
                 }
             }
-            expectedSeq = record.seq + 1
+            let (next, overflow) = max(record.seq, expectedSeq).addingReportingOverflow(1)
+            expectedSeq = overflow ? Int64.max : next
             previous = record
         }
 
@@ -74,6 +79,8 @@ public enum AuditProblem: Sendable, Hashable, CustomStringConvertible {
     case missing(from: Int64, to: Int64)
     /// The record's content no longer matches its own hash.
     case edited(seq: Int64)
+    /// The record's position is one Mien never gives (below 1, or not after the record before it): renumbered.
+    case renumbered(seq: Int64)
     /// The record links to a record that exists elsewhere in the log: records were moved.
     case reordered(seq: Int64, followsRecordAt: Int64)
     /// The record links to no record in the log: the one before it was replaced, re-hashed after an edit, or
@@ -94,7 +101,8 @@ public enum AuditProblem: Sendable, Hashable, CustomStringConvertible {
     public var seq: Int64? {
         switch self {
         case .missing(let from, _): return from
-        case .edited(let seq), .reordered(let seq, _), .brokenLink(let seq), .headMismatch(let seq): return seq
+        case .edited(let seq), .reordered(let seq, _), .brokenLink(let seq), .headMismatch(let seq),
+             .renumbered(let seq): return seq
         case .truncated(_, let last): return last + 1
         case .unsealed(let from, _): return from
         case .sealForged, .sealMissing: return nil
@@ -108,6 +116,9 @@ public enum AuditProblem: Sendable, Hashable, CustomStringConvertible {
             return from == to ? "record \(from) is missing (deleted)" : "records \(from)–\(to) are missing (deleted)"
         case .edited(let seq):
             return "record \(seq) was edited: its content no longer matches its hash"
+        case .renumbered(let seq):
+            return "a record is numbered \(seq), a position Mien never gives (records are numbered 1, 2, 3…): the log "
+                + "was renumbered"
         case .reordered(let seq, let original):
             return "record \(seq) is out of order: it was written right after record \(original)"
         case .brokenLink(let seq):

@@ -25,4 +25,32 @@ final class FuzzRegressionTests: XCTestCase {
             }
         }
     }
+
+    /// mjpeg_split (found while factoring the splitter out of video.cpp for its harness): a picture the decoder
+    /// refused made the reader wait for more bytes even when the next pictures were already buffered, so at the end
+    /// of a stream they were lost — here, both frames after a damaged one, and `mien live` failed with "ended before
+    /// its first picture".
+    func testMJPEGPicturesAfterADamagedOneAreStillAnalysed() throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let input = TestSupport.repository.appendingPathComponent("fuzz/regressions/mjpeg_split_damaged_then_good.mjpeg")
+        let run = try TestSupport.shell("\"$MIEN\" live - --measures-only < '\(input.path)'", home: home, timeout: 60)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let frames = run.stdout.split(separator: "\n").filter { $0.contains("\"video-frame\"") }
+        XCTAssertEqual(frames.count, 2, run.output)
+    }
+
+    /// mjpeg_split: a live client can send one endless picture (a start marker, then no end marker). The splitter
+    /// searched the whole buffer again after every 64 KB read, quadratic in the picture's size; it now resumes where
+    /// it stopped, so the 64 MB limit is reached after one pass.
+    func testMJPEGStreamWithoutAnEndMarkerIsRefusedAfterOnePass() throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let run = try TestSupport.shell("""
+            s=$(date +%s%N); { printf '\\377\\330'; head -c 70000000 /dev/zero; } | "$MIEN" live - --measures-only \
+              >/dev/null; echo "rc=$? ms=$(( ($(date +%s%N) - s) / 1000000 ))" >&2
+            """, home: home, timeout: 120)
+        XCTAssertTrue(run.stderr.contains("no complete JPEG in 64 MB"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("rc=1 "), run.stderr)
+        let ms = Int(run.stderr.components(separatedBy: "ms=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99_999
+        XCTAssertLessThan(ms, 15_000, "one pass over 64 MB, not one per read")
+    }
 }

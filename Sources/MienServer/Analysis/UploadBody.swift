@@ -32,60 +32,17 @@ enum UploadBody {
         return data
     }
 
-    /// The content of the part named `file` (else the first part with a filename, else the first part).
+    /// The content of the part named `file` (else the first part with a filename, else the first part), as
+    /// MultipartForm reads it, with its failures as API errors.
     static func filePart(of body: Data, contentType: String) throws -> Data {
-        guard let boundary = parameter("boundary", in: contentType), !boundary.isEmpty else {
-            throw malformed("the Content-Type has no boundary parameter")
-        }
-        let delimiter = Data("--\(boundary)".utf8)
-        var parts: [(headers: String, content: Data)] = []
-        guard var cursor = body.range(of: delimiter)?.upperBound else {
-            throw malformed("the boundary '\(boundary)' does not occur in the body")
-        }
-        while true {
-            // After a delimiter: "--" ends the body, CRLF starts a part.
-            if body[cursor...].starts(with: Data("--".utf8)) { break }
-            guard body[cursor...].starts(with: Data("\r\n".utf8)) else { throw malformed("a boundary is not followed by CRLF") }
-            let headerStart = cursor + 2
-            guard let headerEnd = body.range(of: Data("\r\n\r\n".utf8), in: headerStart..<body.endIndex) else {
-                throw malformed("a part's headers do not end")
-            }
-            guard let next = body.range(of: Data("\r\n".utf8) + delimiter, in: headerEnd.upperBound..<body.endIndex) else {
-                throw malformed("the body ends before the closing boundary (cut short?)")
-            }
-            let headers = String(decoding: body[headerStart..<headerEnd.lowerBound], as: UTF8.self)
-            parts.append((headers, Data(body[headerEnd.upperBound..<next.lowerBound])))
-            cursor = next.upperBound
-        }
-        let chosen = parts.first { name(of: $0.headers) == "file" }
-            ?? parts.first { $0.headers.lowercased().contains("filename=") } ?? parts.first
-        guard let chosen, !chosen.content.isEmpty else {
+        do {
+            return try MultipartForm.filePart(of: body, contentType: contentType)
+        } catch MultipartForm.Failure.noFile {
             throw APIError(.badRequest, code: "empty_body", message: "the form holds no file; send it as the 'file' part.")
+        } catch let failure as MultipartForm.Failure {
+            throw APIError(.badRequest, code: "malformed_multipart",
+                           message: "\(failure). Send the file as the 'file' part, or as the raw body.")
         }
-        return chosen.content
-    }
-
-    static func parameter(_ key: String, in header: String) -> String? {
-        for piece in header.split(separator: ";") {
-            let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == key {
-                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-        }
-        return nil
-    }
-
-    static func name(of headers: String) -> String? {
-        for line in headers.split(separator: "\r\n") where line.lowercased().hasPrefix("content-disposition") {
-            return parameter("name", in: String(line))
-        }
-        return nil
-    }
-
-    static func malformed(_ why: String) -> APIError {
-        APIError(.badRequest, code: "malformed_multipart",
-                 message: "the multipart/form-data body cannot be read: \(why). Send the file as the 'file' part, or "
-                 + "as the raw body.")
     }
 }
 
