@@ -12,7 +12,7 @@ enum UploadBody {
             throw APIError.tooLarge(limit: limit, what: what)
         }
         var buffer = ByteBuffer()
-        var clock = UploadClock(seconds: seconds, what: what)
+        let clock = UploadClock(seconds: seconds, what: what)
         for try await chunk in request.body {
             if buffer.readableBytes + chunk.readableBytes > limit { throw APIError.tooLarge(limit: limit, what: what) }
             var chunk = chunk
