@@ -101,16 +101,6 @@ public final class PostgresAuditLog: AuditSink, Sendable {
         return AuditVerification.check(records: records, seal: seal, key: key, expected: expected)
     }
 
-    public func exportJSONLines(to handle: FileHandle) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        for record in try records() {
-            var line = try encoder.encode(record)
-            line.append(0x0a)
-            try handle.write(contentsOf: line)
-        }
-    }
-
     /// The records as stored (their stored hashes, not recomputed: verification compares the two).
     private static func records(_ db: PostgresConnection, logger: Logger, lastOnly: Bool) async throws -> [AuditRecord] {
         let rows = try await db.query(lastOnly ? """

@@ -130,17 +130,6 @@ public final class AuditLog: Sendable {
         return AuditVerification.check(records: records, seal: seal, key: key, expected: expected)
     }
 
-    /// Writes every record as one JSON object per line, in log order.
-    public func exportJSONLines(to handle: FileHandle) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        for record in try records() {
-            var line = try encoder.encode(record)
-            line.append(0x0a)
-            try handle.write(contentsOf: line)
-        }
-    }
-
     public static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

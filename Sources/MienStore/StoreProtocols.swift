@@ -14,6 +14,19 @@ public protocol AuditSink: Sendable {
     func exportJSONLines(to handle: FileHandle) throws
 }
 
+extension AuditSink {
+    /// Writes every record as one JSON object per line, in log order (the same for every log).
+    public func exportJSONLines(to handle: FileHandle) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for record in try records() {
+            var line = try encoder.encode(record)
+            line.append(0x0a)
+            try handle.write(contentsOf: line)
+        }
+    }
+}
+
 extension AuditLog: AuditSink {}
 
 /// Where retained results go (only when retention is on). `ResultStore` (SQLite) is the implementation today.

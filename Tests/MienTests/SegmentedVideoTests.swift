@@ -60,13 +60,8 @@ final class SegmentedVideoTests: XCTestCase {
         let home = try TestSupport.temporaryDirectory(self)
         // 12 s: the sample and its copy side by side; the right person is there from 3 s to 8 s only, so their
         // track starts in the first segment and ends in the second.
-        let video = home.appendingPathComponent("two_faces_12s.mp4")
-        let make = try VideoSupport.shell("""
-            ffmpeg -v error -y -t 12 -i '\(VideoSupport.sample.path)' -filter_complex \
-              "[0:v]split[a][b];[b]drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='lt(t,3)+gt(t,8)'[c];[a][c]hstack" \
-              -c:v libx264 -preset veryfast -crf 20 -pix_fmt yuv420p -an '\(video.path)'
-            """, home: home)
-        XCTAssertEqual(make.status, 0, make.stderr)
+        let video = try VideoSupport.twoPeople(seconds: 12, rightHiddenWhen: "lt(t,3)+gt(t,8)",
+                                               named: "two_faces_12s.mp4", home: home)
         let governance = Governance(purpose: .researchWithConsent, actor: "t", home: home)
         var options = VideoOptions()
         options.deliverFrames = false

@@ -51,13 +51,8 @@ final class VideoTrackingTests: XCTestCase {
     /// without disturbing the first track. The video: the sample twice side by side, the right copy black for 2 s.
     func testNewFaceIsFoundWhileAnotherIsFollowed() throws {
         let home = try TestSupport.temporaryDirectory(self)
-        let video = home.appendingPathComponent("two_faces.mp4")
-        let make = try VideoSupport.shell("""
-            ffmpeg -v error -y -t 5 -i '\(VideoSupport.sample.path)' -filter_complex \
-              "[0:v]split[a][b];[b]drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='lt(t,2)'[c];[a][c]hstack" \
-              -c:v libx264 -preset veryfast -crf 20 -pix_fmt yuv420p -an '\(video.path)'
-            """, home: home)
-        XCTAssertEqual(make.status, 0, make.stderr)
+        let video = try VideoSupport.twoPeople(seconds: 5, rightHiddenWhen: "lt(t,2)", named: "two_faces.mp4",
+                                               home: home)
         var options = VideoOptions()
         options.deliverFrames = false
         options.analysis.measuresOnly = true
