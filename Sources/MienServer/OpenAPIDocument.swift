@@ -168,9 +168,13 @@ enum OpenAPIDocument {
     "/v1/live": {
       "get": {
         "summary": "WebSocket: send JPEG frames as binary messages, get one JSON message per analysed frame (the `mien live` document) plus the count of dropped frames. Key as ?token= or the mien_token cookie. A plain GET answers 426.",
-        "parameters": [{"name": "token", "in": "query", "schema": {"type": "string"}}],
+        "parameters": [{"name": "token", "in": "query", "schema": {"type": "string"}},
+          {"name": "measures_only", "in": "query", "description": "Movement measures only, no expression estimates.", "schema": {"type": "boolean"}},
+          {"name": "blendshapes", "in": "query", "description": "Fit the face mesh: 52 blendshape coefficients, iris gaze, blinks and looks away per track (movement, not emotion). Off by default: it halves the frames a connection analyses.", "schema": {"type": "boolean"}},
+          {"name": "blendshapes_every", "in": "query", "description": "With the mesh: fit it on every Kth analysed frame of a track (and on blink candidates), carrying values between; implies blendshapes=true.", "schema": {"type": "integer", "minimum": 1, "maximum": 300}}],
         "responses": {
           "101": {"description": "Switching to the WebSocket protocol."},
+          "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
           "426": {"$ref": "#/components/responses/Error"}
         }

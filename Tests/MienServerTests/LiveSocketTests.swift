@@ -88,6 +88,61 @@ final class LiveSocketTests: XCTestCase {
         }
     }
 
+    /// `?blendshapes_every=2`: the face mesh on a live connection, as `mien live --blendshapes-every 2`; a server
+    /// without the mesh refuses the same request before the upgrade.
+    func testLiveFaceMeshOnRequest() async throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let frames = try Self.frames(count: 24, in: home)
+        let server = try ServerHarness.server(home: home)
+        try await server.application().test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            let texts = Mutex<[String]>([])
+            _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/live?blendshapes_every=2",
+                                                  configuration: .init(maxFrameSize: 1 << 20),
+                                                  logger: Logger(label: "live-test")) { inbound, outbound, _ in
+                let sender = Task {
+                    for frame in frames {
+                        try await outbound.write(.binary(ByteBuffer(bytes: frame)))
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    try await outbound.write(.text("end"))
+                }
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    if case .text(let text) = message { texts.withLock { $0.append(text) } }
+                }
+                try await sender.value
+            }
+            let answers = texts.withLock { $0 }.compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }.filter { $0["kind"] as? String == "video-frame" }
+            let faces = answers.flatMap { $0["faces"] as? [[String: Any]] ?? [] }
+            XCTAssertGreaterThan(faces.count, 3, "faces answered")
+            let meshed = faces.filter { $0["blendshapes"] is [String: Any] && $0["mesh_frame"] is Int }
+            XCTAssertGreaterThan(meshed.count, 0, "blendshapes on a live connection that asked for them")
+            let smile = meshed.compactMap {
+                (($0["blendshapes"] as? [String: Any])?["coefficients"] as? [String: Any])?["mouthSmileLeft"] as? Double
+            }
+            XCTAssertFalse(smile.isEmpty)
+            XCTAssertTrue(smile.allSatisfy { (0...1).contains($0) })
+            let gazed = meshed.filter { $0["gaze"] is [String: Any] }
+            XCTAssertGreaterThan(gazed.count, 0, "iris gaze with the mesh")
+        }
+
+        let plain = try ServerHarness.server(home: home) { $0.blendshapes = false }
+        try await plain.application().test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            for query in ["blendshapes=true", "blendshapes_every=0"] {
+                do {
+                    try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/live?\(query)",
+                                                      logger: Logger(label: "live-test")) { _, _, _ in
+                        XCTFail("upgraded with \(query) on a server without the mesh")
+                    }
+                    XCTFail("the upgrade with \(query) should be refused")
+                } catch {}
+            }
+        }
+    }
+
     func testOversizeFrameClosesWith1009AndTheServerGoesOn() async throws {
         let home = try TestSupport.temporaryDirectory(self)
         let server = try ServerHarness.server(home: home) { $0.maxFrameBytes = 256 << 10 }

@@ -82,6 +82,16 @@ struct QueryFlags {
         }
     }
 
+    /// A whole number in `range`, or nil when the parameter is absent.
+    func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.badRequest("bad_parameter",
+                                      "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'.")
+        }
+        return value
+    }
+
     func choice(_ name: String, of allowed: [String]) throws -> String? {
         guard let text = request.uri.queryParameters.get(name) else { return nil }
         guard allowed.contains(text) else {

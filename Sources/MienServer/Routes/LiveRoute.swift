@@ -47,6 +47,7 @@ extension MienServer {
             // Checked before the upgrade: a bad key or a refused purpose gets its HTTP answer, not a socket.
             let caller = try self.auth.caller(for: request, allowQueryToken: true)
             _ = try self.session(for: caller, measuresOnly: try QueryFlags(request: request).bool("measures_only"))
+            _ = try self.liveMesh(request)
             guard self.liveSlots.take() else {
                 throw APIError(.serviceUnavailable, code: "busy",
                                message: "all \(self.liveSlots.limit) live connections are in use; retry later.",
@@ -74,6 +75,9 @@ extension MienServer {
         options.deliverFrames = false
         options.readTimeout = configuration.idleTimeoutSeconds
         options.openTimeout = configuration.idleTimeoutSeconds
+        let meshEvery = try liveMesh(request)
+        options.analysis.blendshapes = meshEvery > 0
+        options.blendshapesEvery = meshEvery
         let analyzer = try VideoAnalyzer(engine: engine, session: session, options: options)
 
         let pipe = Pipe()
@@ -166,6 +170,20 @@ extension MienServer {
         }
         slot.close()
         await sender.value
+    }
+
+    /// The face mesh on a live connection (`blendshapes=true`, `blendshapes_every=K`): off unless asked for, as in
+    /// `mien live`, because it halves the frames a connection can analyse; 0 when off. Refused before the upgrade
+    /// when this server runs without the mesh.
+    func liveMesh(_ request: Request) throws -> Int {
+        let flags = QueryFlags(request: request)
+        let every = try flags.int("blendshapes_every", in: 1...300)
+        guard try flags.bool("blendshapes") || every != nil else { return 0 }
+        guard engine.hasFaceMesh else {
+            throw APIError.badRequest("blendshapes_off", "this server runs without the face mesh "
+                                      + "(--no-blendshapes); connect without blendshapes=true.")
+        }
+        return every ?? VideoOptions.defaultBlendshapesEvery
     }
 
     static func liveError(_ code: String, _ message: String) -> String {
