@@ -32,10 +32,9 @@ def centre_view(pixels_u8: torch.Tensor) -> torch.Tensor:
     return normalise(x)
 
 
-def random_view(pixels_u8: torch.Tensor, g: torch.Generator, *, max_rot_deg=12.0, scale=(0.88, 1.12),
-                max_shift_px=4.0, flip=True, brightness=0.2, contrast=(0.65, 1.35), erase_p=0.5) -> torch.Tensor:
-    """(B,48,48) uint8 -> (B,1,40,40) normalised float with random flip, rotation, scale, shift,
-    brightness/contrast and random erasing."""
+def geometric_view(pixels_u8: torch.Tensor, g: torch.Generator, *, max_rot_deg=12.0, scale=(0.88, 1.12),
+                   max_shift_px=4.0, flip=True) -> torch.Tensor:
+    """(B,48,48) uint8 -> (B,1,40,40) float in [0, 1] with random flip, rotation, scale and shift."""
     dev = pixels_u8.device
     B = pixels_u8.shape[0]
 
@@ -52,8 +51,20 @@ def random_view(pixels_u8: torch.Tensor, g: torch.Generator, *, max_rot_deg=12.0
         torch.stack([cos * fx, -sin, U(-max_shift_px, max_shift_px) * 2 / FRAME], 1),
         torch.stack([sin * fx, cos, U(-max_shift_px, max_shift_px) * 2 / FRAME], 1)], 1)
     grid = F.affine_grid(theta, (B, 1, INPUT, INPUT), align_corners=False)
-    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
+
+def random_view(pixels_u8: torch.Tensor, g: torch.Generator, *, max_rot_deg=12.0, scale=(0.88, 1.12),
+                max_shift_px=4.0, flip=True, brightness=0.2, contrast=(0.65, 1.35), erase_p=0.5) -> torch.Tensor:
+    """(B,48,48) uint8 -> (B,1,40,40) normalised float with random flip, rotation, scale, shift,
+    brightness/contrast and random erasing."""
+    dev = pixels_u8.device
+    B = pixels_u8.shape[0]
+
+    def U(lo, hi, *shape):
+        return torch.rand(*(shape or (B,)), generator=g, device=dev) * (hi - lo) + lo
+
+    x = geometric_view(pixels_u8, g, max_rot_deg=max_rot_deg, scale=scale, max_shift_px=max_shift_px, flip=flip)
     m = x.mean((2, 3), keepdim=True)
     c = U(*contrast).view(B, 1, 1, 1)
     b = U(-brightness, brightness).view(B, 1, 1, 1)

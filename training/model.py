@@ -26,17 +26,19 @@ ARCHITECTURES = {
 }
 
 
-def _conv(cin, cout):
+def _conv(cin, cout, fused=False):
+    if fused:   # BatchNorm folded into the convolution, as the exported ONNX holds it (finetune.py starts from there)
+        return [nn.Conv2d(cin, cout, 3, padding=1, bias=True), nn.ReLU(inplace=True)]
     return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
 
 class ExpressionNet(nn.Module):
-    def __init__(self, widths, depth, dropout):
+    def __init__(self, widths, depth, dropout, fused=False):
         super().__init__()
         layers, cin = [], 1
         for i, (w, d) in enumerate(zip(widths, depth)):
             for _ in range(d):
-                layers += _conv(cin, w)
+                layers += _conv(cin, w, fused)
                 cin = w
             if i < len(widths) - 1:
                 layers.append(nn.MaxPool2d(2))
