@@ -2,7 +2,8 @@ import Foundation
 import CMienVision
 import MienCore
 
-/// Draws boxes, landmarks and short labels onto a copy of an image (for --annotate).
+/// Draws boxes, landmarks, gaze arrows (when the mesh gave a gaze) and short labels onto a copy of an image
+/// (for --annotate).
 public struct Annotator: Sendable {
     public init() {}
 
@@ -19,6 +20,7 @@ public struct Annotator: Sendable {
                     mien_draw_circle(canvas.handle, Float(p.x), Float(p.y), Float(max(1, 1.5 * scale)), 0, 220, 255, -1)
                 }
             }
+            GazeArrows.draw(face, on: canvas, thickness: thickness, colour: (255, 80, 220))
             var label = "#\(i + 1)"
             if let e = face.expression {
                 label += e.isUncertain ? " uncertain" : " \(e.label) \(Int((e.confidence * 100).rounded()))%"

@@ -52,6 +52,32 @@ final class FaceMeshGazeTests: XCTestCase {
         }
     }
 
+    /// `--annotate` draws the camera gaze as arrows from the eyes: the pixels the arrows change lie on the side of
+    /// the eyes the gaze points to (Santa: up and to the image's left, as he looks in the photo).
+    func testAnnotatedGazeArrowsPointWhereTheGazeDoes() throws {
+        let image = try ImageDecoder().decode(fileAt: TestSupport.sample("pexels_716658_surprised_santa.jpg"))
+        let face = try XCTUnwrap(try analyzer().analyze(imageAt: TestSupport.sample("pexels_716658_surprised_santa.jpg"))
+            .faces.first)
+        let camera = try XCTUnwrap(face.gaze?.camera)
+        var plain = face
+        plain.gaze = nil
+        let with = try XCTUnwrap(Annotator().annotate(image, faces: [face])).bgrPixels()
+        let without = try XCTUnwrap(Annotator().annotate(image, faces: [plain])).bgrPixels()
+        let eyes = try XCTUnwrap(face.landmarks).points(in: .rightEye) + (face.landmarks?.points(in: .leftEye) ?? [])
+        let ex = eyes.map(\.x).reduce(0, +) / Double(eyes.count), ey = eyes.map(\.y).reduce(0, +) / Double(eyes.count)
+        var n = 0.0, sx = 0.0, sy = 0.0
+        for i in stride(from: 0, to: with.count, by: 3) where with[i] != without[i] || with[i + 2] != without[i + 2] {
+            let x = Double((i / 3) % image.width), y = Double((i / 3) / image.width)
+            n += 1; sx += x - ex; sy += y - ey
+        }
+        XCTAssertGreaterThan(n, 50, "arrows drawn")
+        print(String(format: "Santa camera gaze yaw %+.1f pitch %+.1f; arrow pixels %.0f, mean offset from the eyes (%+.1f, %+.1f) px",
+                     camera.yaw, camera.pitch, n, sx / n, sy / n))
+        if abs(camera.yaw) > 5 { XCTAssertEqual((sx / n).sign, camera.yaw.sign, "arrows point along the yaw") }
+        if abs(camera.pitch) > 5 { XCTAssertEqual((sy / n).sign, (-camera.pitch).sign, "arrows point along the pitch") }
+        XCTAssertTrue(abs(camera.yaw) > 5 || abs(camera.pitch) > 5, "the Santa looks away from the camera")
+    }
+
     /// The Santa looks to the image's right with his head turned to its left: the eye-in-head yaw must say so.
     func testEyeInHeadDirectionFollowsTheIrises() throws {
         let santa = try XCTUnwrap(try analyzer().analyze(imageAt: TestSupport.sample("pexels_716658_surprised_santa.jpg"))
