@@ -22,6 +22,7 @@ final class VideoBlendshapeTests: XCTestCase {
         // Every face has mesh values, measured on every 3rd frame of its track and carried in between.
         var measured = 0, faces = 0, abstained = 0
         var early: [String: [Double]] = [:], late: [String: [Double]] = [:]
+        var lastMeasured: ([String: Double], [String: Double])?
         for frame in frames {
             let index = try XCTUnwrap(frame["frame"] as? Int), time = try XCTUnwrap(frame["time"] as? Double)
             for face in frame["faces"] as? [[String: Any]] ?? [] {
@@ -36,6 +37,11 @@ final class VideoBlendshapeTests: XCTestCase {
                     continue
                 }
                 let raw = try XCTUnwrap(shapes["coefficients"] as? [String: Double])
+                let relative = try XCTUnwrap((face["blendshapes_relative"] as? [String: Any])?["coefficients"]
+                                             as? [String: Double], "frame \(index): relative to the track's baseline")
+                XCTAssertEqual(relative.count, 52)
+                XCTAssertTrue(relative.values.allSatisfy { (-1...1).contains($0) })
+                if meshFrame == index { lastMeasured = (raw, relative) }
                 let smooth = try XCTUnwrap((face["blendshapes_smoothed"] as? [String: Any])?["coefficients"]
                                            as? [String: Double])
                 XCTAssertEqual(raw.count, 52)
@@ -72,7 +78,17 @@ final class VideoBlendshapeTests: XCTestCase {
 
         // Blinks: events with a start before their end, counted in the track summary, at a human rate.
         let summary = try XCTUnwrap(lines.last)
-        XCTAssertEqual(summary["kind"] as? String, "video-summary")
+        // The per-track blendshape baseline (measures-only: the median of the mesh frames of the last 60 s, sampled at
+        // most 5 times a second): after the last mesh frame it no longer changes, so that frame's relative values are
+        // exactly its raw values minus the baseline the summary reports (to the 4 decimals both are written with).
+        let baseline = try XCTUnwrap((summary["tracks"] as? [[String: Any]])?.first?["blendshapeBaseline"]
+                                     as? [String: Double])
+        XCTAssertEqual(baseline.count, 52)
+        XCTAssertGreaterThan(baseline["mouthSmileLeft"] ?? 0, 0.2, "she smiles or cries with a half smile throughout")
+        let (lastRaw, lastRelative) = try XCTUnwrap(lastMeasured)
+        for (name, raw) in lastRaw {
+            XCTAssertEqual(lastRelative[name] ?? .nan, raw - (baseline[name] ?? .nan), accuracy: 3e-4, name)
+        }
         let events = summary["events"] as? [[String: Any]] ?? []
         let blinks = events.filter { $0["kind"] as? String == "blink" }
         let track = try XCTUnwrap((summary["tracks"] as? [[String: Any]])?.first)
@@ -95,9 +111,9 @@ final class VideoBlendshapeTests: XCTestCase {
         // CSV: the mesh columns after the older ones, filled on every row.
         let rows = VideoSupport.csvRows(csv)
         let header = rows[0]
-        XCTAssertEqual(header.last, "bss_noseSneerRight")
+        XCTAssertEqual(header.last, "bsr_noseSneerRight")
         XCTAssertLessThan(try XCTUnwrap(header.firstIndex(of: "y_67")), try XCTUnwrap(header.firstIndex(of: "mesh_frame")))
-        for column in ["mesh_frame", "gaze_yaw", "gaze_camera_pitch", "bs_jawOpen", "bss_eyeBlinkLeft"] {
+        for column in ["mesh_frame", "gaze_yaw", "gaze_camera_pitch", "bs_jawOpen", "bss_eyeBlinkLeft", "bsr_jawOpen"] {
             XCTAssertTrue(header.contains(column), column)
         }
         let jaw = try XCTUnwrap(header.firstIndex(of: "bs_jawOpen"))

@@ -46,7 +46,8 @@ struct FramePipeline {
         var blinks: BlinkDetector
         var gazeAway: GazeAwayDetector
         /// The last mesh values, carried to the frames between mesh runs.
-        var mesh: (frame: Int, blendshapes: Blendshapes, gaze: Gaze?, smoothed: Blendshapes?)?
+        var mesh: (frame: Int, blendshapes: Blendshapes, gaze: Gaze?, smoothed: Blendshapes?, relative: Blendshapes?)?
+        var blendshapeBaseline = BlendshapeBaseline()
     }
 
     /// A frame waiting for its batch to be classified.
@@ -277,7 +278,9 @@ struct FramePipeline {
             // An abstention (face too small, no face in the mesh crop) is carried like values, so the frames after
             // it say why they have none rather than repeating older values.
             let smoothed = shapes.coefficients.isEmpty ? nil : state.blendshapes.update(shapes, at: time)
-            state.mesh = (frame, shapes, gaze, smoothed)
+            let relative = state.blendshapeBaseline.relative(shapes, at: time,
+                                                             neutralLabel: face.smoothed?.label == "neutral")
+            state.mesh = (frame, shapes, gaze, smoothed, relative)
             if let blink = state.blinks.update(shapes, at: time) { events.append(blink) }
             if let away = state.gazeAway.update(gaze, at: time) { events.append(away) }
         }
@@ -285,6 +288,7 @@ struct FramePipeline {
             face.face.blendshapes = m.blendshapes
             face.face.gaze = m.gaze
             face.blendshapesSmoothed = m.smoothed
+            face.blendshapesRelative = m.relative
             face.meshFrame = m.frame
         }
         state.builder.add(face, at: time)
@@ -300,7 +304,8 @@ struct FramePipeline {
         for e in found { state.builder.add(e) }
         let base = state.baseline.baseline()
         summaries.append(state.builder.finished(baseline: MovementMeasures(values: base),
-                                                baselineSource: state.baseline.source))
+                                                baselineSource: state.baseline.source,
+                                                blendshapeBaseline: state.blendshapeBaseline.values()))
         return found
     }
 

@@ -208,6 +208,9 @@ struct SegmentStitcher {
     private var builders: [Int: TrackSummaryBuilder] = [:]
     private var order: [Int] = []
     private var baselines: [Int: NeutralBaseline] = [:]
+    /// Blendshape baselines per video track, and the last relative values (carried like the mesh values).
+    private var meshBaselines: [Int: BlendshapeBaseline] = [:]
+    private var meshRelative: [Int: Blendshapes] = [:]
     private var events: [MovementEvent] = []
     private var analysed = 0
     private var firstTime: Double?
@@ -266,6 +269,12 @@ struct SegmentStitcher {
                 frame.faces[i].relativeMeasures = baselines[id, default: NeutralBaseline()]
                     .relative(m, at: frame.time, neutralLabel: neutral)
             }
+            if let b = frame.faces[i].face.blendshapes, frame.faces[i].meshFrame == frame.frame {
+                let neutral = frame.faces[i].smoothed?.label == "neutral"
+                meshRelative[id] = meshBaselines[id, default: BlendshapeBaseline()]
+                    .relative(b, at: frame.time, neutralLabel: neutral)
+            }
+            frame.faces[i].blendshapesRelative = frame.faces[i].meshFrame == nil ? nil : meshRelative[id]
             builders[id]?.add(frame.faces[i], at: frame.time)
         }
         for i in frame.events.indices {
@@ -295,8 +304,9 @@ struct SegmentStitcher {
     func finish() -> (tracks: [TrackSummary], events: [MovementEvent], analysed: Int, first: Double, last: Double) {
         let tracks = order.sorted().compactMap { id -> TrackSummary? in
             var baseline = baselines[id] ?? NeutralBaseline()
+            var mesh = meshBaselines[id]
             return builders[id]?.finished(baseline: MovementMeasures(values: baseline.baseline()),
-                                          baselineSource: baseline.source)
+                                          baselineSource: baseline.source, blendshapeBaseline: mesh?.values())
         }
         return (tracks, events, analysed, firstTime ?? 0, lastTime)
     }

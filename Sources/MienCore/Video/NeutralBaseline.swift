@@ -26,7 +26,11 @@ public struct NeutralBaseline: Sendable {
 
     /// Adds the frame (when its sample is due) and returns the measures relative to the baseline.
     public mutating func relative(_ m: MovementMeasures, at time: Double, neutralLabel: Bool) -> MovementMeasures {
-        let values = m.named.map(\.1)
+        MovementMeasures(values: relative(values: m.named.map(\.1), at: time, neutralLabel: neutralLabel)) ?? m
+    }
+
+    /// The same for any fixed-order vector of values (the blendshape coefficients: `BlendshapeBaseline`).
+    public mutating func relative(values: [Double], at time: Double, neutralLabel: Bool) -> [Double] {
         if time - lastSample >= 1 / sampleRate {
             lastSample = time
             all.append((time, values))
@@ -36,7 +40,7 @@ public struct NeutralBaseline: Sendable {
             cached = nil
         }
         let base = baseline()
-        return MovementMeasures(values: zip(values, base).map { $0 - $1 }) ?? m
+        return base.count == values.count ? zip(values, base).map { $0 - $1 } : values
     }
 
     /// The current baseline values in `MovementMeasures.named` order.
@@ -61,5 +65,33 @@ extension MovementMeasures {
         self.init(innerBrowRaise: v[0], outerBrowRaise: v[1], browLowering: v[2], eyeOpeningLeft: v[3],
                   eyeOpeningRight: v[4], lipCornerPull: v[5], lipCornerDepression: v[6], lipStretch: v[7],
                   lipsParted: v[8], jawDrop: v[9])
+    }
+}
+
+/// The per-track neutral baseline of the blendshape coefficients, as `NeutralBaseline` does for the geometric
+/// measures: the median of each coefficient over the track's neutral frames (or all frames), sampled only on frames
+/// the mesh ran on, so that values carried between mesh runs do not count twice. Relative values run from −1 to 1.
+public struct BlendshapeBaseline: Sendable {
+    private var baseline = NeutralBaseline()
+    private var names: [String] = []
+
+    public init() {}
+
+    public var source: String { baseline.source }
+
+    /// Adds the coefficients measured at `time` and returns them relative to the baseline; nil when the mesh
+    /// abstained.
+    public mutating func relative(_ b: Blendshapes, at time: Double, neutralLabel: Bool) -> Blendshapes? {
+        guard !b.coefficients.isEmpty else { return nil }
+        if names.isEmpty { names = b.coefficients.keys.sorted() }
+        let values = names.map { b.coefficients[$0] ?? 0 }
+        let relative = baseline.relative(values: values, at: time, neutralLabel: neutralLabel)
+        return Blendshapes(model: b.model, coefficients: Dictionary(uniqueKeysWithValues: zip(names, relative)))
+    }
+
+    /// The baseline now, by coefficient name; nil before any coefficients were added.
+    public mutating func values() -> [String: Double]? {
+        let base = baseline.baseline()
+        return base.count == names.count && !names.isEmpty ? Dictionary(uniqueKeysWithValues: zip(names, base)) : nil
     }
 }

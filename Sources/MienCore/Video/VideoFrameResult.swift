@@ -19,6 +19,9 @@ public struct TrackedFace: Sendable, Codable, Hashable {
     /// The blendshape coefficients smoothed over time (`BlendshapeSmoother`); `face.blendshapes` and `face.gaze`
     /// hold the values as measured. Movement, not emotion.
     public var blendshapesSmoothed: Blendshapes?
+    /// The blendshape coefficients minus the track's baseline (`BlendshapeBaseline`), −1…1; like `relativeMeasures`,
+    /// how far the face moves from this person's resting face.
+    public var blendshapesRelative: Blendshapes?
     /// The frame the mesh values (`face.blendshapes`, `face.gaze`, `blendshapesSmoothed`) were measured on: the mesh
     /// runs on every k-th frame of a track and its last values are carried in between. Equal to the frame's own
     /// index when measured on this frame; nil when there are no mesh values.
@@ -35,6 +38,7 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         case relative = "movement_relative", headSpeed = "head_speed_deg_s", bodyMotion = "body_motion"
         case expression, smoothed = "expression_smoothed"
         case blendshapes, blendshapesSmoothed = "blendshapes_smoothed", gaze, meshFrame = "mesh_frame"
+        case blendshapesRelative = "blendshapes_relative"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -54,6 +58,7 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         try c.encodeIfPresent(smoothed, forKey: .smoothed)
         try c.encodeIfPresent(face.blendshapes.map(Self.rounded), forKey: .blendshapes)
         try c.encodeIfPresent(blendshapesSmoothed.map(Self.rounded), forKey: .blendshapesSmoothed)
+        try c.encodeIfPresent(blendshapesRelative.map(Self.rounded), forKey: .blendshapesRelative)
         try c.encodeIfPresent(face.gaze, forKey: .gaze)
         try c.encodeIfPresent(meshFrame, forKey: .meshFrame)
     }
@@ -81,6 +86,7 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         face.blendshapes = try c.decodeIfPresent(Blendshapes.self, forKey: .blendshapes)
         face.gaze = try c.decodeIfPresent(Gaze.self, forKey: .gaze)
         blendshapesSmoothed = try c.decodeIfPresent(Blendshapes.self, forKey: .blendshapesSmoothed)
+        blendshapesRelative = try c.decodeIfPresent(Blendshapes.self, forKey: .blendshapesRelative)
         meshFrame = try c.decodeIfPresent(Int.self, forKey: .meshFrame)
     }
 }

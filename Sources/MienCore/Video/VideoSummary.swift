@@ -72,6 +72,8 @@ public struct TrackSummary: Sendable, Codable, Hashable {
     /// The movement baseline at the end of the track (`NeutralBaseline`), and which frames it came from.
     public var baseline: MovementMeasures?
     public var baselineSource: String?
+    /// The blendshape baseline at the end of the track (`BlendshapeBaseline`), by coefficient; nil without the mesh.
+    public var blendshapeBaseline: [String: Double]?
 }
 
 /// Accumulates a `TrackSummary` frame by frame in constant memory.
@@ -119,7 +121,8 @@ public struct TrackSummaryBuilder: Sendable {
         }
     }
 
-    public func finished(baseline: MovementMeasures?, baselineSource: String?) -> TrackSummary {
+    public func finished(baseline: MovementMeasures?, baselineSource: String?,
+                         blendshapeBaseline: [String: Double]? = nil) -> TrackSummary {
         var s = summary
         if expressionFrames > 0 {
             let n = Double(expressionFrames)
@@ -141,6 +144,7 @@ public struct TrackSummaryBuilder: Sendable {
         }
         s.baseline = baseline
         s.baselineSource = baselineSource
+        s.blendshapeBaseline = blendshapeBaseline?.mapValues { ($0 * 10000).rounded() / 10000 }
         return s
     }
 }

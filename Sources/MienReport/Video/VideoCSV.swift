@@ -11,10 +11,12 @@ public enum VideoCSV {
                                       "lips_parted", "jaw_drop"]
 
     /// The mesh columns: the frame the values were measured on, gaze (eye-in-head and camera), then the 52
-    /// blendshapes as measured (`bs_`) and smoothed (`bss_`), by the model's own names.
+    /// blendshapes as measured (`bs_`), smoothed (`bss_`) and relative to the track's baseline (`bsr_`), by the
+    /// model's own names.
     public static let meshColumns: [String] = ["mesh_frame", "gaze_yaw", "gaze_pitch", "gaze_camera_yaw",
                                                "gaze_camera_pitch"]
         + MeshBlendshapes.names.map { "bs_" + $0 } + MeshBlendshapes.names.map { "bss_" + $0 }
+        + MeshBlendshapes.names.map { "bsr_" + $0 }
 
     public static func header(expressionClasses classes: [String]?, blendshapes: Bool = false) -> [String] {
         var h = ["frame", "timestamp", "track_id", "detected", "confidence", "face_x", "face_y", "face_w", "face_h",
@@ -57,6 +59,7 @@ public enum VideoCSV {
                 row += [t.meshFrame.map(String.init) ?? "", f(g?.combined?.yaw, 2), f(g?.combined?.pitch, 2),
                         f(g?.camera?.yaw, 2), f(g?.camera?.pitch, 2)]
                 row += MeshBlendshapes.names.map { f(b?[$0]) } + MeshBlendshapes.names.map { f(s?[$0]) }
+                    + MeshBlendshapes.names.map { f(t.blendshapesRelative?[$0]) }
             }
             return row
         }
