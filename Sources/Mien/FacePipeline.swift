@@ -49,6 +49,27 @@ struct FacePipeline: Sendable {
         }
     }
 
+    /// Each face's body keypoints and body movement, or why there are none. Every body is located once per image
+    /// and given to the face whose box holds its nose (`BodyAssignment`); bodies without a face are not reported.
+    /// Empty when the engine has no body models.
+    func bodies(in image: Image, faces boxes: [Rect]) throws -> [BodyKeypoints?] {
+        guard let bodies = engine.bodies, !boxes.isEmpty else { return boxes.map { _ in nil } }
+        let model = BodyLandmarker.modelVersion
+        // more people than faces cannot be reported; one spare covers a detection of the same person twice
+        switch try bodies.with({ try $0.people(in: image, maxPeople: boxes.count + 1) }) {
+        case .abstained(let reason):
+            return boxes.map { _ in BodyKeypoints.abstained(reason, model: model) }
+        case .people(let people):
+            let owner = BodyAssignment.assign(noses: people.map(\.nose), faces: boxes)
+            return zip(boxes, owner).map { box, index in
+                guard let index else { return BodyKeypoints.abstained("no body found for this face", model: model) }
+                let p = people[index]
+                return BodyKeypoints(layout: BodyLayout.mediapipe33, points: p.keypoints, model: model,
+                                     score: p.score, movement: BodyMovement(points: p.keypoints, face: box))
+            }
+        }
+    }
+
     /// The classifier's view of a face: fitted to its landmarks when they are plausible, else centred on its box
     /// (or, for a pre-cropped face, the whole image scaled).
     func crop(_ image: Image, face: FaceAnalysis) throws -> AlignedFace {
