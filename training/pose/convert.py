@@ -299,7 +299,8 @@ def verify(paths: dict, models_dir: str, report: dict, timing_runs: int) -> bool
         report["models"][key] = {
             "file": f"Models/{ONNX_FILE[key]}", "bytes": os.path.getsize(onnx_path),
             "sha256": blaze.sha256(onnx_path), "source_tflite": TFLITE[key],
-            "source_tflite_sha256": blaze.sha256(paths[key]),
+            "source_tflite_sha256": TFLITE_SHA256[key],  # checked in extract()
+            "reference_tflite_sha256": blaze.sha256(paths[key]),  # the detector: its densified copy
             "inputs_checked": [n for n, _ in inputs],
             "max_abs_diff_vs_tflite": worst, "parity_ok": bool(mok),
             "opencv_forward_ms_1thread_median": round(float(np.median(ts) * 1e3), 2),
