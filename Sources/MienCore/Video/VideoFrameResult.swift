@@ -23,6 +23,8 @@ public struct TrackedFace: Sendable, Codable, Hashable {
     /// runs on every k-th frame of a track and its last values are carried in between. Equal to the frame's own
     /// index when measured on this frame; nil when there are no mesh values.
     public var meshFrame: Int?
+    /// The frame `face.body` was measured on (the body stage runs every k-th frame; values are carried between).
+    public var bodyFrame: Int?
 
     public init(track: Int, detected: Bool, face: FaceAnalysis) {
         self.track = track
@@ -35,6 +37,7 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         case relative = "movement_relative", headSpeed = "head_speed_deg_s", bodyMotion = "body_motion"
         case expression, smoothed = "expression_smoothed"
         case blendshapes, blendshapesSmoothed = "blendshapes_smoothed", gaze, meshFrame = "mesh_frame"
+        case body, bodyFrame = "body_frame"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -56,6 +59,8 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         try c.encodeIfPresent(blendshapesSmoothed.map(Self.rounded), forKey: .blendshapesSmoothed)
         try c.encodeIfPresent(face.gaze, forKey: .gaze)
         try c.encodeIfPresent(meshFrame, forKey: .meshFrame)
+        try c.encodeIfPresent(face.body, forKey: .body)
+        try c.encodeIfPresent(bodyFrame, forKey: .bodyFrame)
     }
 
     /// Coefficients to 4 decimals: finer than the model's crop-to-crop noise (~0.01), and 52 of them per face per
@@ -82,6 +87,8 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         face.gaze = try c.decodeIfPresent(Gaze.self, forKey: .gaze)
         blendshapesSmoothed = try c.decodeIfPresent(Blendshapes.self, forKey: .blendshapesSmoothed)
         meshFrame = try c.decodeIfPresent(Int.self, forKey: .meshFrame)
+        face.body = try c.decodeIfPresent(BodyKeypoints.self, forKey: .body)
+        bodyFrame = try c.decodeIfPresent(Int.self, forKey: .bodyFrame)
     }
 }
 
