@@ -31,9 +31,12 @@ public final class BodyLandmarker: Sendable {
     /// - Throws: `AnalysisError.modelMissing` / `.modelInvalid` naming the file (also when its outputs on a fixed
     ///   input differ from the converted model's: an altered or truncated file).
     public init(modelsDirectory: URL) throws {
-        detector = try OnnxNetwork(path: modelsDirectory.appendingPathComponent(Self.detectorFileName).path)
-        landmarker = try OnnxNetwork(path: modelsDirectory.appendingPathComponent(Self.landmarkFileName).path)
-        try selfTest()
+        let detector = try OnnxNetwork(path: modelsDirectory.appendingPathComponent(Self.detectorFileName).path)
+        try Self.checkDetector(detector, decoder: BlazeFaceDecoder(config: .poseDetection))
+        let landmarker = try OnnxNetwork(path: modelsDirectory.appendingPathComponent(Self.landmarkFileName).path)
+        try Self.checkLandmarker(landmarker)
+        self.detector = detector
+        self.landmarker = landmarker
     }
 
     /// Every person the detector finds (best first, at most `maxPeople`), with their 33 keypoints.
@@ -143,6 +146,11 @@ public final class BodyLandmarker: Sendable {
     static func sigmoid(_ x: Float) -> Double { 1 / (1 + exp(-max(-100, min(100, Double(x))))) }
 
     private func detectorForward(_ input: [Float]) throws -> ([Float], [Float]) {
+        try Self.detectorForward(detector, decoder: decoder, input)
+    }
+
+    private static func detectorForward(_ detector: OnnxNetwork, decoder: BlazeFaceDecoder,
+                                        _ input: [Float]) throws -> ([Float], [Float]) {
         let size = decoder.config.inputSize
         let out = try detector.forward(input, shape: [1, 3, size, size], inputName: "input",
                                        outputs: ["regressors", "classificators"])
@@ -155,6 +163,11 @@ public final class BodyLandmarker: Sendable {
     }
 
     private func landmarkForward(_ input: [Float]) throws -> ([Float], Float, [Float]) {
+        try Self.landmarkForward(landmarker, input)
+    }
+
+    private static func landmarkForward(_ landmarker: OnnxNetwork, _ input: [Float]) throws
+        -> ([Float], Float, [Float]) {
         let n = Self.cropSize
         let out = try landmarker.forward(input, shape: [1, 3, n, n], inputName: "input",
                                          outputs: ["landmarks", "pose_flag", "heatmap"])
@@ -167,10 +180,11 @@ public final class BodyLandmarker: Sendable {
         return (out[0], out[1][0], out[2])
     }
 
-    /// Fixed inputs give these values with the converted models (training/pose/report.json, "self_test").
-    private func selfTest() throws {
+    /// Fixed inputs give these values with the converted models (training/pose/report.json, "self_test"). Each
+    /// file is checked as soon as it is loaded, so an error names the file that is wrong.
+    private static func checkDetector(_ detector: OnnxNetwork, decoder: BlazeFaceDecoder) throws {
         let d = decoder.config.inputSize
-        let (reg, logits) = try detectorForward([Float](repeating: 0, count: 3 * d * d))
+        let (reg, logits) = try detectorForward(detector, decoder: decoder, [Float](repeating: 0, count: 3 * d * d))
         let maxLogit = Double(logits.max() ?? 0)
         let meanLogit = logits.reduce(0.0) { $0 + Double($1) } / Double(logits.count)
         let meanReg = reg.reduce(0.0) { $0 + Double($1) } / Double(reg.count)
@@ -180,8 +194,11 @@ public final class BodyLandmarker: Sendable {
                 + "mean regressor %.3f; expected -4.564, -64.992, 2.502). Restore it from the Mien checkout or "
                 + "rerun training/pose/convert.py", maxLogit, meanLogit, meanReg))
         }
-        let n = Self.cropSize
-        let (raw, flag, _) = try landmarkForward([Float](repeating: 0.5, count: 3 * n * n))
+    }
+
+    private static func checkLandmarker(_ landmarker: OnnxNetwork) throws {
+        let n = cropSize
+        let (raw, flag, _) = try landmarkForward(landmarker, [Float](repeating: 0.5, count: 3 * n * n))
         let meanX = stride(from: 0, to: raw.count, by: 5).map { Double(raw[$0]) }.reduce(0, +) / 39
         let meanY = stride(from: 1, to: raw.count, by: 5).map { Double(raw[$0]) }.reduce(0, +) / 39
         guard abs(Double(flag) - 0.00045) < 0.001, abs(meanX - 140.5843) < 0.05, abs(meanY - 119.8744) < 0.05 else {
