@@ -68,4 +68,47 @@ final class BodyMovementTests: XCTestCase {
         // two bodies in one face: the nearer the centre wins, the other is not given to anyone
         XCTAssertEqual(BodyAssignment.assign(noses: [Point2(90, 90), Point2(52, 48)], faces: [faces[0]]), [1])
     }
+
+    func body(_ points: [BodyKeypoints.Keypoint]) -> BodyKeypoints {
+        BodyKeypoints(layout: BodyLayout.mediapipe33, points: points, movement: BodyMovement(points: points, face: face))
+    }
+
+    /// Shoulder raise against the person's own start, wrist speed in shoulder widths per second, and one
+    /// hand-to-face event across samples where the hand hid itself.
+    func testTrackRaiseEnergyAndContact() throws {
+        let i = { (n: String) in BodyLayout.mediapipe33Names.firstIndex(of: n)! }
+        var track = BodyTrack(track: 7, tau: 0.001)
+        var events: [MovementEvent] = []
+        for t in 0..<5 {   // baseline: shoulder height 0.75, still hands
+            let (b, e) = track.update(body(upright()), at: Double(t) * 0.2)
+            XCTAssertEqual(try XCTUnwrap(b.movement?.shoulderRaise), 0, accuracy: 1e-9)
+            events += [e].compactMap { $0 }
+        }
+        var p = upright()
+        p[i("left_shoulder")].y -= 16   // both shoulders up by 16 px = 0.2 shoulder widths
+        p[i("right_shoulder")].y -= 16
+        p[i("left_wrist")].x += 40      // left wrist moves 40 px = 0.5 shoulder widths in 0.2 s
+        var (b, e) = track.update(body(p), at: 1.0)
+        XCTAssertEqual(try XCTUnwrap(b.movement?.shoulderRaise), 0.2, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(b.movement?.gestureEnergyLeft), 2.5, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(b.movement?.gestureEnergyRight), 0, accuracy: 1e-9)
+        XCTAssertNil(e)
+        // right hand at the chin at 1.2 s, hidden at 1.4 and 1.6 s, back at the chin at 1.8 s, away at 2.0 s
+        var touch = upright()
+        touch[i("right_wrist")].x = 80
+        touch[i("right_wrist")].y = 128
+        var hidden = touch
+        for n in ["left_wrist", "right_wrist"] { hidden[i(n)].visibility = 0.1 }
+        for (t, pts) in [(1.2, touch), (1.4, hidden), (1.6, hidden), (1.8, touch), (2.0, upright())] {
+            (b, e) = track.update(body(pts), at: t)
+            events += [e].compactMap { $0 }
+        }
+        XCTAssertEqual(events.count, 1)
+        let event = try XCTUnwrap(events.first)
+        XCTAssertEqual(event.kind, .handToFace)
+        XCTAssertEqual(event.hand, "right")
+        XCTAssertEqual(event.track, 7)
+        XCTAssertEqual(event.start, 1.2, accuracy: 1e-9)
+        XCTAssertEqual(event.end, 2.0, accuracy: 1e-9)
+    }
 }

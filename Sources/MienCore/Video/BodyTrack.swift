@@ -10,6 +10,9 @@ import Darwin
 public struct BodyTrack: Sendable {
     /// Samples whose median is the person's usual shoulder height.
     public static let baselineSamples = 5
+    /// A contact stays open across samples where no hand is visible (a hand over the face often hides itself: on
+    /// the sample video the keypoint model's hand visibility flickers around 0.5 during 6–9 s) for this long.
+    public static let contactGapSeconds = 1.0
     public let track: Int
     /// Time constant of the gesture-energy smoothing, seconds.
     public let tau: Double
@@ -27,7 +30,7 @@ public struct BodyTrack: Sendable {
     /// event when a contact ended at this sample.
     public mutating func update(_ body: BodyKeypoints, at time: Double) -> (BodyKeypoints, MovementEvent?) {
         var body = body
-        guard body.abstained == nil, var m = body.movement else { return (body, closeContact(at: time)) }
+        guard body.abstained == nil, var m = body.movement else { return (body, contactUnseen(at: time)) }
         if let h = m.shoulderHeight {
             if heights.count < Self.baselineSamples { heights.append(h) }
             let sorted = heights.sorted()
@@ -60,7 +63,11 @@ public struct BodyTrack: Sendable {
         var hands: Set<String> = []
         if m.handToFaceLeft == true { hands.insert("left") }
         if m.handToFaceRight == true { hands.insert("right") }
-        if hands.isEmpty { return (body, closeContact(at: time)) }
+        if hands.isEmpty {
+            // a visible hand away from the face ends a contact; no visible hand leaves it open for a while
+            let away = m.handToFaceLeft == false || m.handToFaceRight == false
+            return (body, away ? closeContact(at: time) : contactUnseen(at: time))
+        }
         if var c = contact {
             c.last = time
             c.hands.formUnion(hands)
@@ -69,6 +76,11 @@ public struct BodyTrack: Sendable {
             contact = (time, time, hands)
         }
         return (body, nil)
+    }
+
+    private mutating func contactUnseen(at time: Double) -> MovementEvent? {
+        guard let c = contact, time - c.last > Self.contactGapSeconds else { return nil }
+        return closeContact(at: c.last)
     }
 
     /// Closes an open contact (the track ended or the hand left the face at `time`).
