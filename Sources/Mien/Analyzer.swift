@@ -136,8 +136,9 @@ public final class Analyzer: Sendable {
 
         if options.body && engine.hasBody {
             t = Clock.now
-            let bodies = try faces.bodies(in: image, faces: found.map(\.box))
-            for i in found.indices { found[i].body = bodies[i] }
+            if let bodies = try faces.bodies(in: image, faces: found.map(\.box)) {
+                for i in found.indices { found[i].body = bodies[i].keypoints }
+            }
             timings["body"] = Clock.ms(since: t)
         }
 

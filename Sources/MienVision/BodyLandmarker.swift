@@ -83,9 +83,25 @@ public final class BodyLandmarker: Sendable {
         var reason: String
     }
 
+    /// Video: the same person on a later frame, cropped from their last keypoints instead of a new detection
+    /// (MediaPipe's tracking mode: the region from auxiliary landmarks 33 and 34, as the detector's keypoints 0 and
+    /// 1), which saves the detector's forward pass. nil when the model no longer sees a person there.
+    public func follow(in image: Image, previous: BodyPose) throws -> BodyPose? {
+        guard previous.auxiliary.count >= 2 else { return nil }
+        let crop = BodyCrop(hipCentre: previous.auxiliary[0], scalePoint: previous.auxiliary[1])
+        guard case .success(let pose) = try landmarks(in: image, crop: crop, score: previous.score,
+                                                      box: previous.box) else { return nil }
+        return pose
+    }
+
     func landmarks(in image: Image, detection: FaceBox) throws -> Result<BodyPose, Refusal> {
         guard detection.keypoints.count >= 2 else { return .failure(Refusal(reason: "the detector gave no keypoints")) }
         let crop = BodyCrop(hipCentre: detection.keypoints[0], scalePoint: detection.keypoints[1])
+        return try landmarks(in: image, crop: crop, score: detection.score, box: detection.rect)
+    }
+
+    private func landmarks(in image: Image, crop: BodyCrop, score: Double, box: Rect) throws
+        -> Result<BodyPose, Refusal> {
         guard crop.side >= Self.minimumCropSide else {
             return .failure(Refusal(reason: String(format: "body too small for keypoints (crop %.0f px, needs %.0f)",
                                                    crop.side, Self.minimumCropSide)))
@@ -116,8 +132,10 @@ public final class BodyLandmarker: Sendable {
                                           visibility: Self.sigmoid(raw[5 * i + 3]),
                                           presence: Self.sigmoid(raw[5 * i + 4]))
         }
-        return .success(BodyPose(score: detection.score, box: detection.rect, crop: crop, poseFlag: Double(flag),
-                                 keypoints: points))
+        // the 6 auxiliary points in MediaPipe's coordinates, for the next frame's region (`follow`)
+        let auxiliary = (names.count..<Self.modelPoints).map { toImage.apply(refined[$0]) }
+        return .success(BodyPose(score: score, box: box, crop: crop, poseFlag: Double(flag), keypoints: points,
+                                 auxiliary: auxiliary))
     }
 
     /// MediaPipe's RefineLandmarksFromHeatmapCalculator (kernel 7, min confidence 0.5): each point moves to the
@@ -220,6 +238,8 @@ public struct BodyPose: Sendable, Hashable {
     public var poseFlag: Double
     /// `BodyLayout.mediapipe33Names` order, image pixels.
     public var keypoints: [BodyKeypoints.Keypoint]
+    /// The model's 6 auxiliary points (image coordinates as MediaPipe's): 0 and 1 place the next frame's crop.
+    public var auxiliary: [Point2] = []
 
     public var nose: Point2 { keypoints[0].point }
 }

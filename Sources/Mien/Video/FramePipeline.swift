@@ -34,6 +34,8 @@ struct FramePipeline {
     /// Source frames per analysed frame (`--every`/`--fps`).
     let frameStride: Int
     private var lastMeshed: [Int: Int] = [:]
+    /// The last body run: the next one follows its people instead of detecting them again.
+    private var lastBodyJob: BodyJob?
     /// Per track: the 68-point eye opening, to run the mesh on the frames of a blink as well.
     private var eyelids: [Int: EyelidWatch] = [:]
     let clock = StageClock()
@@ -199,8 +201,12 @@ struct FramePipeline {
             : (meshed, MeshJob(faces: analyzer.faces, image: image, of: meshed.map { faces[$0].face }))
         // The body stage also runs beside this thread, on every k-th analysed frame of the video (as the mesh's
         // periodic runs, so segments of a long video measure the same frames); values are carried in between.
-        let body = bodyEvery > 0 && !faces.isEmpty && (frame.index / frameStride) % bodyEvery == 0
-            ? BodyJob(faces: analyzer.faces, image: image, boxes: faces.map(\.face.box)) : nil
+        var body: BodyJob?
+        if bodyEvery > 0 && !faces.isEmpty && (frame.index / frameStride) % bodyEvery == 0 {
+            body = BodyJob(faces: analyzer.faces, image: image, boxes: faces.map(\.face.box),
+                           tracks: faces.map(\.track), previous: lastBodyJob)
+            lastBodyJob = body
+        }
         previous = (image, frame.time)
         lastTime = frame.time
         pending.append(Pending(index: frame.index, time: frame.time,
@@ -442,14 +448,21 @@ final class MeshJob: @unchecked Sendable {
 final class BodyJob: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: [BodyKeypoints?] = []
+    /// The pose behind each track's keypoints, for the next run to follow.
+    private var poses: [Int: BodyPose] = [:]
     private(set) var nanoseconds: UInt64 = 0
 
-    init(faces pipeline: FacePipeline, image: Image, boxes: [Rect]) {
+    /// `previous`: the last run, whose people this one follows (waited for on the worker, never on the pipeline's
+    /// thread; only the closure holds it, so jobs do not chain in memory).
+    init(faces pipeline: FacePipeline, image: Image, boxes: [Rect], tracks: [Int], previous: BodyJob?) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let earlier = previous?.posesByTrack() ?? [:]
             let start = DispatchTime.now().uptimeNanoseconds
             // A failure becomes each face's abstention, not the end of the video (as the mesh's).
             do {
-                result = try pipeline.bodies(in: image, faces: boxes)
+                let found = try pipeline.bodies(in: image, faces: boxes, previous: tracks.map { earlier[$0] }) ?? []
+                result = found.map(\.keypoints)
+                for (track, f) in zip(tracks, found) { poses[track] = f.pose }
             } catch {
                 result = boxes.map { _ in
                     BodyKeypoints.abstained("the body stage failed: \(error)", model: BodyLandmarker.modelVersion)
@@ -464,6 +477,12 @@ final class BodyJob: @unchecked Sendable {
         done.wait()
         done.signal()   // a second wait returns at once
         return result
+    }
+
+    func posesByTrack() -> [Int: BodyPose] {
+        done.wait()
+        done.signal()
+        return poses
     }
 }
 
