@@ -27,6 +27,21 @@ public struct BodyKeypoints: Sendable, Codable, Hashable {
         }
 
         public var point: Point2 { Point2(x, y) }
+
+        private enum CodingKeys: String, CodingKey { case name, x, y, z, visibility, presence }
+
+        /// Pixels to 2 decimals, scores to 4: finer than the model's frame-to-frame noise, and 33 points per face
+        /// per frame would otherwise dominate a JSONL file.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            func r(_ v: Double, _ scale: Double) -> Double { (v * scale).rounded() / scale }
+            try c.encodeIfPresent(name, forKey: .name)
+            try c.encode(r(x, 100), forKey: .x)
+            try c.encode(r(y, 100), forKey: .y)
+            try c.encodeIfPresent(z.map { r($0, 10) }, forKey: .z)
+            try c.encode(r(visibility, 10000), forKey: .visibility)
+            try c.encodeIfPresent(presence.map { r($0, 10000) }, forKey: .presence)
+        }
     }
 
     public var layout: String

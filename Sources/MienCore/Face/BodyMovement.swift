@@ -87,6 +87,22 @@ public struct BodyMovement: Sendable, Codable, Hashable {
         case shoulderRaise = "shoulder_raise"
         case gestureEnergyLeft = "gesture_energy_left", gestureEnergyRight = "gesture_energy_right"
     }
+
+    /// Shoulder widths and face widths to 4 decimals, degrees to 2.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        func r(_ v: Double?, _ scale: Double) -> Double? { v.map { ($0 * scale).rounded() / scale } }
+        try c.encodeIfPresent(r(shoulderHeight, 1e4), forKey: .shoulderHeight)
+        try c.encodeIfPresent(r(shoulderTiltDegrees, 100), forKey: .shoulderTiltDegrees)
+        try c.encodeIfPresent(r(leanDegrees, 100), forKey: .leanDegrees)
+        try c.encodeIfPresent(r(handFaceDistanceLeft, 1e4), forKey: .handFaceDistanceLeft)
+        try c.encodeIfPresent(r(handFaceDistanceRight, 1e4), forKey: .handFaceDistanceRight)
+        try c.encodeIfPresent(handToFaceLeft, forKey: .handToFaceLeft)
+        try c.encodeIfPresent(handToFaceRight, forKey: .handToFaceRight)
+        try c.encodeIfPresent(r(shoulderRaise, 1e4), forKey: .shoulderRaise)
+        try c.encodeIfPresent(r(gestureEnergyLeft, 1e4), forKey: .gestureEnergyLeft)
+        try c.encodeIfPresent(r(gestureEnergyRight, 1e4), forKey: .gestureEnergyRight)
+    }
 }
 
 /// Which detected body belongs to which face: a body goes to the face whose box (grown by a quarter on each side)
