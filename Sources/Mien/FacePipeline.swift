@@ -51,7 +51,8 @@ struct FacePipeline: Sendable {
 
     /// Each face's body keypoints and body movement, or why there are none, with the pose behind them (video
     /// follows it). Bodies are located once per image and given to the face whose box holds their nose
-    /// (`BodyAssignment`); bodies without a face are not reported. In video a face whose body was found before
+    /// (`BodyAssignment`); bodies without a face are not reported; with several faces, a face left without a body
+    /// gets a second look at the region below it (`BodyLandmarker.people(in:around:)`). In video a face whose body was found before
     /// (`previous[i]`) is followed from its last keypoints without the detector (MediaPipe's tracking mode), as long
     /// as the followed body's nose stays with the face. nil when the engine has no body models.
     func bodies(in image: Image, faces boxes: [Rect], previous: [BodyPose?] = []) throws
@@ -81,6 +82,16 @@ struct FacePipeline: Sendable {
                     for (i, index) in zip(missing, owner) {
                         out[i] = index.map { measured(people[$0], boxes[i]) }
                     }
+                }
+            }
+            // With several faces, a face still without a body gets a second look at the region below it (the
+            // whole-image pass sees mostly the most prominent person).
+            if boxes.count > 1 {
+                for i in boxes.indices where out[i] == nil {
+                    guard case .people(let found) = try landmarker.people(in: image, around: boxes[i]),
+                          let p = found.first, BodyAssignment.assign(noses: [p.nose], faces: [boxes[i]]) == [0]
+                    else { continue }
+                    out[i] = measured(p, boxes[i])
                 }
             }
             return out.map { $0 ?? (BodyKeypoints.abstained("no body found for this face", model: model), nil) }

@@ -59,6 +59,35 @@ public final class BodyLandmarker: Sendable {
         return .people(people)
     }
 
+    /// A second look for one face's body: the detector on the region where that face's body would be (3 face widths
+    /// either side of its centre, from one face height above it to five below), at the image's own resolution. In a
+    /// group photo the whole-image pass finds the most prominent person only (the detector was made for one person
+    /// near the camera, and at 224 px the others are small).
+    public func people(in image: Image, around face: Rect) throws -> BodyOutcome {
+        let x0 = max(0, Int((face.center.x - 3 * face.width).rounded(.down)))
+        let y0 = max(0, Int((face.y - face.height).rounded(.down)))
+        let x1 = min(image.width, Int((face.center.x + 3 * face.width).rounded(.up)))
+        let y1 = min(image.height, Int((face.maxY + 5 * face.height).rounded(.up)))
+        let w = x1 - x0, h = y1 - y0
+        guard w >= Self.minimumImageSide, h >= Self.minimumImageSide else {
+            return .abstained("the region below this face is too small for body keypoints")
+        }
+        // a pure shift by whole pixels, so region coordinates + (x0, y0) are image coordinates in either convention
+        var bgr = [UInt8](repeating: 0, count: w * h * 3)
+        var err = newError()
+        let shift: [Double] = [1, 0, -Double(x0), 0, 1, -Double(y0)]
+        let ok = shift.withUnsafeBufferPointer { m in
+            bgr.withUnsafeMutableBufferPointer {
+                mien_image_warp_affine(image.handle, m.baseAddress, Int32(w), Int32(h), 3, $0.baseAddress, &err)
+            }
+        }
+        guard ok == 1 else { throw bridgeFailure(err, stage: "body region crop") }
+        switch try people(in: try Image(pixels: bgr, width: w, height: h, channels: 3), maxPeople: 1) {
+        case .abstained(let reason): return .abstained(reason)
+        case .people(let found): return .people(found.map { $0.shifted(by: Point2(Double(x0), Double(y0))) })
+        }
+    }
+
     /// The detector's people in image pixels: box and 4 keypoints (hip centre, full-body scale point, shoulder
     /// centre, upper-body scale point).
     func detect(in image: Image) throws -> [FaceBox] {
@@ -242,6 +271,21 @@ public struct BodyPose: Sendable, Hashable {
     public var auxiliary: [Point2] = []
 
     public var nose: Point2 { keypoints[0].point }
+
+    /// The same pose moved by `d` pixels (a region's coordinates to the image's).
+    func shifted(by d: Point2) -> BodyPose {
+        var p = self
+        p.box = Rect(x: box.x + d.x, y: box.y + d.y, width: box.width, height: box.height)
+        p.crop.centre = crop.centre + d
+        p.auxiliary = auxiliary.map { $0 + d }
+        p.keypoints = keypoints.map { k in
+            var k = k
+            k.x += d.x
+            k.y += d.y
+            return k
+        }
+        return p
+    }
 }
 
 public enum BodyOutcome: Sendable, Hashable {
