@@ -443,8 +443,9 @@ final class MeshJob: @unchecked Sendable {
 
 /// The body keypoints and body movement of one frame's faces, on a worker thread (the engine's pool lends it the
 /// body networks for the call).
-// Safe to share: the worker writes `result` and `nanoseconds` before signalling `done`; the pipeline reads
-// them only after `wait` (a semaphore orders the writes before the reads).
+// Safe to share: the worker writes `result`, `poses` and `nanoseconds` before signalling `done`; the pipeline
+// (`wait`) and the next run's worker (`posesByTrack`) read them only after waiting on `done` (a semaphore orders
+// the writes before the reads), and nothing writes them after that.
 final class BodyJob: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: [BodyKeypoints?] = []
