@@ -111,4 +111,21 @@ final class BodyMovementTests: XCTestCase {
         XCTAssertEqual(event.start, 1.2, accuracy: 1e-9)
         XCTAssertEqual(event.end, 2.0, accuracy: 1e-9)
     }
+
+    /// In video the measures are smoothed per track: a sudden lean shows partly at the next sample (0.2 s with a
+    /// 0.4 s time constant: 1 − e^−0.5 = 39%), fully only later.
+    func testTrackSmoothsLean() throws {
+        let i = { (n: String) in BodyLayout.mediapipe33Names.firstIndex(of: n)! }
+        var track = BodyTrack(track: 1, tau: 0.4)
+        _ = track.update(body(upright()), at: 0)
+        var p = upright()
+        p[i("left_hip")].x -= 40
+        p[i("right_hip")].x -= 40
+        let raw = try XCTUnwrap(BodyMovement(points: p, face: face).leanDegrees)
+        let (b, _) = track.update(body(p), at: 0.2)
+        XCTAssertEqual(try XCTUnwrap(b.movement?.leanDegrees), raw * (1 - exp(-0.5)), accuracy: 1e-9)
+        var last = b
+        for t in 2...20 { last = track.update(body(p), at: Double(t) * 0.2).0 }
+        XCTAssertEqual(try XCTUnwrap(last.movement?.leanDegrees), raw, accuracy: 0.01)
+    }
 }

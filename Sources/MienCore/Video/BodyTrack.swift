@@ -19,6 +19,8 @@ public struct BodyTrack: Sendable {
     private var heights: [Double] = []
     private var previous: (time: Double, left: Point2?, right: Point2?, width: Double)?
     private var energy: (left: Double?, right: Double?) = (nil, nil)
+    /// Smoothed shoulder height, tilt and lean, with the time of the last sample.
+    private var smoothed: (time: Double, height: Double?, tilt: Double?, lean: Double?)?
     private var contact: (start: Double, last: Double, hands: Set<String>)?
 
     public init(track: Int, tau: Double = 0.4) {
@@ -26,13 +28,24 @@ public struct BodyTrack: Sendable {
         self.tau = tau
     }
 
-    /// Adds one measured body; returns it with `shoulderRaise` and gesture energy filled in, and a hand-to-face
+    /// Adds one measured body; returns it with shoulder height, tilt and lean smoothed (the same first-order filter
+    /// and time constant as the gesture energy), `shoulderRaise` and gesture energy filled in, and a hand-to-face
     /// event when a contact ended at this sample.
     public mutating func update(_ body: BodyKeypoints, at time: Double) -> (BodyKeypoints, MovementEvent?) {
         var body = body
         guard body.abstained == nil, var m = body.movement else { return (body, contactUnseen(at: time)) }
+        let alpha = smoothed.map { time > $0.time ? 1 - exp(-(time - $0.time) / tau) : 1 } ?? 1
+        func smooth(_ old: Double?, _ new: Double?) -> Double? {
+            guard let new else { return nil }
+            return old.map { $0 + alpha * (new - $0) } ?? new
+        }
+        if let h = m.shoulderHeight, heights.count < Self.baselineSamples { heights.append(h) }
+        m.shoulderHeight = smooth(smoothed?.height, m.shoulderHeight)
+        m.shoulderTiltDegrees = smooth(smoothed?.tilt, m.shoulderTiltDegrees)
+        m.leanDegrees = smooth(smoothed?.lean, m.leanDegrees)
+        smoothed = (time, m.shoulderHeight, m.shoulderTiltDegrees, m.leanDegrees)
         if let h = m.shoulderHeight {
-            if heights.count < Self.baselineSamples { heights.append(h) }
+            // the baseline is the median of the first raw samples, so a shrug that starts early still shows
             let sorted = heights.sorted()
             m.shoulderRaise = sorted[sorted.count / 2] - h
         }
@@ -42,14 +55,10 @@ public struct BodyTrack: Sendable {
         let width = shoulderWidth(body)
         let left = visibleWrist("left"), right = visibleWrist("right")
         if let p = previous, let width, time > p.time {
-            let dt = time - p.time, alpha = 1 - exp(-dt / tau), scale = (width + p.width) / 2
+            let dt = time - p.time, scale = (width + p.width) / 2
             func speed(_ a: Point2?, _ b: Point2?) -> Double? {
                 guard let a, let b else { return nil }
                 return a.distance(to: b) / scale / dt
-            }
-            func smooth(_ old: Double?, _ new: Double?) -> Double? {
-                guard let new else { return nil }
-                return old.map { $0 + alpha * (new - $0) } ?? new
             }
             energy = (smooth(energy.left, speed(p.left, left)), smooth(energy.right, speed(p.right, right)))
         } else {
