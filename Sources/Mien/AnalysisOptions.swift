@@ -31,6 +31,9 @@ public struct AnalysisOptions: Sendable {
     /// not emotion: measures-only analyses get them too. Needs an engine that loaded the mesh
     /// (`Engine.Configuration.faceMesh`; `Analyzer(options:)` loads it when this is on).
     public var blendshapes = true
+    /// Find each face's body and its 33 keypoints, with body movement measures (docs/BODY.md). Off by default
+    /// (~150 ms a person on one core); needs an engine that loaded the body models (`Engine.Configuration.body`).
+    public var body = false
 
     public init() {}
 }

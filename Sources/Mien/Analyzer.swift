@@ -22,7 +22,7 @@ public final class Analyzer: Sendable {
         let session = try Session(governance: governance, measuresOnly: options.measuresOnly)
         let engine = try Engine(Engine.Configuration(detector: options.detector, modelsDirectory: options.modelsDirectory,
                                                      expressionModel: session.grantsExpressions,
-                                                     faceMesh: options.blendshapes))
+                                                     faceMesh: options.blendshapes, body: options.body))
         try self.init(engine: engine, session: session, options: options)
     }
 
@@ -132,6 +132,14 @@ public final class Analyzer: Sendable {
                 found[i].gaze = movement?.1
             }
             timings["blendshapes"] = Clock.ms(since: t)
+        }
+
+        if options.body && engine.hasBody {
+            t = Clock.now
+            if let bodies = try faces.bodies(in: image, faces: found.map(\.box)) {
+                for i in found.indices { found[i].body = bodies[i].keypoints }
+            }
+            timings["body"] = Clock.ms(since: t)
         }
 
         if producesExpressions, let classifiers = engine.classifiers {

@@ -24,15 +24,19 @@ public final class Engine: Sendable {
         public var landmarkModel: String?
         /// Load the 478-point face mesh and the blendshapes model (Models/FACEMESH.md).
         public var faceMesh = false
+        /// Load the body detector and 33-keypoint model (Models/POSE.md).
+        public var body = false
 
         public init(detector: AnalysisOptions.Detector = .blaze, modelsDirectory: URL? = nil,
                     expressionModel: Bool = true,
-                    instances: Int = ProcessInfo.processInfo.activeProcessorCount, faceMesh: Bool = false) {
+                    instances: Int = ProcessInfo.processInfo.activeProcessorCount, faceMesh: Bool = false,
+                    body: Bool = false) {
             self.detector = detector
             self.modelsDirectory = modelsDirectory
             self.expressionModel = expressionModel
             self.instances = instances
             self.faceMesh = faceMesh
+            self.body = body
         }
     }
 
@@ -50,6 +54,8 @@ public final class Engine: Sendable {
     /// The face mesh and blendshapes networks, pooled like the classifiers; nil when not loaded.
     let meshes: InstancePool<FaceMeshLandmarker>?
     let blendshapeNets: InstancePool<BlendshapeEstimator>?
+    /// The body detector + keypoint networks, pooled like the mesh; nil when not loaded.
+    let bodies: InstancePool<BodyLandmarker>?
     /// What the classifier says about itself (constant for the engine's life).
     let expressionInfo: ExpressionModelInfo?
     private let voice = VoiceModelSlot()
@@ -101,6 +107,18 @@ public final class Engine: Sendable {
             meshes = nil
             blendshapeNets = nil
         }
+        if configuration.body {
+            guard let models else {
+                throw AnalysisError.modelMissing(path: "Models/\(BodyLandmarker.landmarkFileName)",
+                                                 hint: "Set MIEN_MODELS to the Models folder of a Mien checkout, "
+                                                 + "or turn body keypoints off.")
+            }
+            bodies = InstancePool(capacity: configuration.instances, first: try BodyLandmarker(modelsDirectory: models)) {
+                try BodyLandmarker(modelsDirectory: models)
+            }
+        } else {
+            bodies = nil
+        }
         loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
@@ -116,11 +134,14 @@ public final class Engine: Sendable {
         expressionInfo = classifier.map(ExpressionModelInfo.init)
         meshes = nil
         blendshapeNets = nil
+        bodies = nil
         loadSeconds = 0
     }
 
     /// True when the face mesh and blendshapes models are loaded.
     public var hasFaceMesh: Bool { meshes != nil && blendshapeNets != nil }
+    /// True when the body keypoint models are loaded.
+    public var hasBody: Bool { bodies != nil }
 
     /// "name@version" of the expression model; nil when none is loaded.
     public var expressionModelVersion: String? { expressionInfo?.version }

@@ -49,6 +49,55 @@ struct FacePipeline: Sendable {
         }
     }
 
+    /// Each face's body keypoints and body movement, or why there are none, with the pose behind them (video
+    /// follows it). Bodies are located once per image and given to the face whose box holds their nose
+    /// (`BodyAssignment`); bodies without a face are not reported; with several faces, a face left without a body
+    /// gets a second look at the region below it (`BodyLandmarker.people(in:around:)`). In video a face whose body was found before
+    /// (`previous[i]`) is followed from its last keypoints without the detector (MediaPipe's tracking mode), as long
+    /// as the followed body's nose stays with the face. nil when the engine has no body models.
+    func bodies(in image: Image, faces boxes: [Rect], previous: [BodyPose?] = []) throws
+        -> [(keypoints: BodyKeypoints, pose: BodyPose?)]? {
+        guard let pool = engine.bodies else { return nil }
+        guard !boxes.isEmpty else { return [] }
+        let model = BodyLandmarker.modelVersion
+        func measured(_ p: BodyPose, _ box: Rect) -> (keypoints: BodyKeypoints, pose: BodyPose?) {
+            (BodyKeypoints(layout: BodyLayout.mediapipe33, points: p.keypoints, model: model, score: p.score,
+                           movement: BodyMovement(points: p.keypoints, face: box)), p)
+        }
+        return try pool.with { landmarker in
+            var out = [(keypoints: BodyKeypoints, pose: BodyPose?)?](repeating: nil, count: boxes.count)
+            for (i, box) in boxes.enumerated() where i < previous.count {
+                guard let last = previous[i], let next = try landmarker.follow(in: image, previous: last),
+                      BodyAssignment.assign(noses: [next.nose], faces: [box]) == [0] else { continue }
+                out[i] = measured(next, box)
+            }
+            let missing = boxes.indices.filter { out[$0] == nil }
+            if !missing.isEmpty {
+                // more people than faces cannot be reported; one spare covers a detection of the same person twice
+                switch try landmarker.people(in: image, maxPeople: missing.count + 1) {
+                case .abstained(let reason):
+                    for i in missing { out[i] = (BodyKeypoints.abstained(reason, model: model), nil) }
+                case .people(let people):
+                    let owner = BodyAssignment.assign(noses: people.map(\.nose), faces: missing.map { boxes[$0] })
+                    for (i, index) in zip(missing, owner) {
+                        out[i] = index.map { measured(people[$0], boxes[i]) }
+                    }
+                }
+            }
+            // With several faces, a face still without a body gets a second look at the region below it (the
+            // whole-image pass sees mostly the most prominent person).
+            if boxes.count > 1 {
+                for i in boxes.indices where out[i] == nil {
+                    guard case .people(let found) = try landmarker.people(in: image, around: boxes[i]),
+                          let p = found.first, BodyAssignment.assign(noses: [p.nose], faces: [boxes[i]]) == [0]
+                    else { continue }
+                    out[i] = measured(p, boxes[i])
+                }
+            }
+            return out.map { $0 ?? (BodyKeypoints.abstained("no body found for this face", model: model), nil) }
+        }
+    }
+
     /// The classifier's view of a face: fitted to its landmarks when they are plausible, else centred on its box
     /// (or, for a pre-cropped face, the whole image scaled).
     func crop(_ image: Image, face: FaceAnalysis) throws -> AlignedFace {

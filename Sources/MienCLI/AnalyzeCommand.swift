@@ -20,6 +20,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Fit the 478-point face mesh and report its 52 blendshape coefficients per face (movement, not emotion; also with --measures-only).")
     var blendshapes = true
 
+    @Flag(help: "Find each face's body: 33 keypoints and body movement (shoulder height and tilt, lean, hand-to-face contact; docs/BODY.md). Movement, not emotion.")
+    var body = false
+
     @OptionGroup var image: ImageOptions
 
     @OptionGroup var trust: TrustOptions
@@ -28,6 +31,7 @@ struct AnalyzeCommand: ParsableCommand {
         var options = image.applied()
         options.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         options.blendshapes = blendshapes
+        options.body = body
         let governance = try trust.governance()
         let analyzer = try Analyzer(options: options, governance: governance)
         let granted = analyzer.decision.granted.map(\.rawValue).sorted()

@@ -25,6 +25,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Landmarks, pose and measures only (no expression model).")
     var measuresOnly = false
 
+    @Flag(help: "Image path: also find each face's body (33 keypoints and body movement; the 'body' stage).")
+    var body = false
+
+    @Option(help: "With --video: run the body keypoints on every Kth analysed frame (0 = off, as mien video by default).")
+    var bodyEvery = 0
+
     @Flag(help: "JSON instead of a table.")
     var json = false
 
@@ -72,6 +78,7 @@ struct BenchCommand: ParsableCommand {
         else { throw ValidationError("pass --image FILE") }
         var options = AnalysisOptions()
         options.measuresOnly = measuresOnly
+        options.body = body
         guard let chosen = AnalysisOptions.Detector(rawValue: detector) else {
             throw ValidationError("unknown detector '\(detector)'")
         }
@@ -98,7 +105,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         print("image \(path), \(times.faces) face(s), detector \(times.detector), \(threads) thread(s), median of \(iterations)")
-        for stage in ["decode", "detect", "landmarks", "measures", "blendshapes", "align", "classify"] {
+        for stage in ["decode", "detect", "landmarks", "measures", "blendshapes", "body", "align", "classify"] {
             if let v = times.stages[stage] { print(String(format: "  %-10@ %8.2f ms", stage, v)) }
         }
         print(String(format: "  %-10@ %8.2f ms  (%.0f images/s)", "total", times.total, 1000 / max(times.total, 1e-9)))
@@ -123,6 +130,8 @@ struct BenchCommand: ParsableCommand {
         options.detectEvery = detectEvery
         options.blendshapesEvery = max(0, blendshapesEvery)
         options.blendshapesOnEyelidDrop = eyelidTrigger
+        options.analysis.body = bodyEvery > 0
+        options.bodyEvery = max(0, bodyEvery)
         options.thumbnails = false
         options.deliverFrames = false
         let governance = Governance(purpose: .researchWithConsent, actor: "bench",

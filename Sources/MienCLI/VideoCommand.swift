@@ -65,6 +65,8 @@ struct VideoCommand: ParsableCommand {
 
     @OptionGroup var mesh: VideoBlendshapeOptions
 
+    @OptionGroup var body: VideoBodyOptions
+
     @OptionGroup var trust: TrustOptions
 
     func validate() throws {
@@ -86,6 +88,7 @@ struct VideoCommand: ParsableCommand {
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         options.analysis.prior = prior.chosen
         mesh.apply(to: &options)
+        body.apply(to: &options)
         options.every = every
         options.targetFPS = fps
         options.start = start

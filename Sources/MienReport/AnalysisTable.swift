@@ -30,6 +30,7 @@ public enum AnalysisTable {
                         .joined(separator: "  ") + "  (top 5 of 52; all in --json)")
                 }
             }
+            if let body = f.body { lines.append("    body          " + describe(body)) }
             if let e = f.expression {
                 let top = e.classes.indices.sorted { e.probabilities[$0] > e.probabilities[$1] }.prefix(3)
                 let probs = top.map { String(format: "%@ %.2f", e.classes[$0], e.probabilities[$0]) }
@@ -44,5 +45,21 @@ public enum AnalysisTable {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One line of body movement: the measures the points allowed, or why there are none.
+    static func describe(_ body: BodyKeypoints) -> String {
+        if let reason = body.abstained { return "none (\(reason))" }
+        let visible = body.points.filter { $0.visibility >= BodyMovement.minimumVisibility }.count
+        var parts = ["\(visible) of \(body.points.count) keypoints visible"]
+        if let m = body.movement {
+            if let v = m.shoulderHeight { parts.append(String(format: "shoulder height %.2f", v)) }
+            if let v = m.shoulderTiltDegrees { parts.append(String(format: "shoulder tilt %+.1f°", v)) }
+            if let v = m.leanDegrees { parts.append(String(format: "lean %+.1f°", v)) }
+            let hands: [String] = [("left", m.handToFaceLeft), ("right", m.handToFaceRight)]
+                .compactMap { side, on in on == true ? side : nil }
+            parts.append(hands.isEmpty ? "no hand at face" : "hand at face: " + hands.joined(separator: ", "))
+        }
+        return parts.joined(separator: "  ")
     }
 }

@@ -164,28 +164,7 @@ final class FaceMeshTests: XCTestCase {
         let dir = try TestSupport.temporaryDirectory(self)
         for (file, make) in [(FaceMeshLandmarker.fileName, { try FaceMeshLandmarker(modelsDirectory: dir) as Any }),
                              (BlendshapeEstimator.fileName, { try BlendshapeEstimator(modelsDirectory: dir) as Any })] {
-            XCTAssertThrowsError(try make()) { error in
-                guard case AnalysisError.modelMissing(let path, _) = error else { return XCTFail("\(error)") }
-                XCTAssertTrue(path.hasSuffix(file), path)
-            }
-            // Not a network at all.
-            let target = dir.appendingPathComponent(file)
-            try Data("not a network".utf8).write(to: target)
-            XCTAssertThrowsError(try make()) { error in
-                guard case AnalysisError.modelInvalid(let path, _) = error else { return XCTFail("\(error)") }
-                XCTAssertTrue(path.hasSuffix(file), path)
-            }
-            // A network that loads but whose weights were altered: bytes in the middle of the weights zeroed.
-            var bytes = try Data(contentsOf: TestSupport.models.appendingPathComponent(file))
-            let start = bytes.count / 2
-            bytes.replaceSubrange(start..<(start + 4096), with: Data(count: 4096))
-            try bytes.write(to: target)
-            XCTAssertThrowsError(try make()) { error in
-                guard case AnalysisError.modelInvalid(let path, let reason) = error else { return XCTFail("\(error)") }
-                XCTAssertTrue(path.hasSuffix(file), path)
-                XCTAssertTrue(reason.contains("not the converted"), reason)
-            }
-            try FileManager.default.removeItem(at: target)
+            try ModelFileChecks.assertTypedErrors(file: file, directory: dir, make: make)
         }
     }
 

@@ -29,9 +29,13 @@ struct FramePipeline {
     private var lastScore: [Int: Double] = [:]
     /// Run the face mesh on every `meshEvery`-th frame of each track (0 = never) and when it last ran, per track.
     let meshEvery: Int
+    /// Run the body stage on every `bodyEvery`-th analysed frame of the video (0 = never).
+    let bodyEvery: Int
     /// Source frames per analysed frame (`--every`/`--fps`).
     let frameStride: Int
     private var lastMeshed: [Int: Int] = [:]
+    /// The last body run: the next one follows its people instead of detecting them again.
+    private var lastBodyJob: BodyJob?
     /// Per track: the 68-point eye opening, to run the mesh on the frames of a blink as well.
     private var eyelids: [Int: EyelidWatch] = [:]
     let clock = StageClock()
@@ -48,6 +52,9 @@ struct FramePipeline {
         /// The last mesh values, carried to the frames between mesh runs.
         var mesh: (frame: Int, blendshapes: Blendshapes, gaze: Gaze?, smoothed: Blendshapes?, relative: Blendshapes?)?
         var blendshapeBaseline = BlendshapeBaseline()
+        /// Body movement over time, and the last body measured (carried to the frames between body runs).
+        var body: BodyTrack?
+        var lastBody: (frame: Int, body: BodyKeypoints)?
     }
 
     /// A frame waiting for its batch to be classified.
@@ -61,6 +68,8 @@ struct FramePipeline {
         var ended: [Int]
         /// The mesh run on this frame, for the faces at these indices.
         var mesh: (faces: [Int], job: MeshJob)?
+        /// The body stage run on this frame (all its faces), when due.
+        var body: BodyJob?
     }
 
     init(analyzer: VideoAnalyzer, detector: any FaceDetecting, classifier: (any ExpressionClassifying)?,
@@ -73,6 +82,7 @@ struct FramePipeline {
         self.batchFrames = batchFrames
         tracker = Tracker(options: analyzer.options.tracker)
         meshEvery = analyzer.meshEvery
+        bodyEvery = analyzer.bodyEvery
         self.frameStride = max(1, frameStride)
     }
 
@@ -190,11 +200,19 @@ struct FramePipeline {
         // The mesh runs beside this thread, like classification; its values join the frame when the batch drains.
         let mesh: (faces: [Int], job: MeshJob)? = meshed.isEmpty ? nil
             : (meshed, MeshJob(faces: analyzer.faces, image: image, of: meshed.map { faces[$0].face }))
+        // The body stage also runs beside this thread, on every k-th analysed frame of the video (as the mesh's
+        // periodic runs, so segments of a long video measure the same frames); values are carried in between.
+        var body: BodyJob?
+        if bodyEvery > 0 && !faces.isEmpty && (frame.index / frameStride) % bodyEvery == 0 {
+            body = BodyJob(faces: analyzer.faces, image: image, boxes: faces.map(\.face.box),
+                           tracks: faces.map(\.track), previous: lastBodyJob)
+            lastBodyJob = body
+        }
         previous = (image, frame.time)
         lastTime = frame.time
         pending.append(Pending(index: frame.index, time: frame.time,
                                image: analyzer.options.deliverFrames ? image : nil, faces: faces, crops: crops,
-                               ended: ended, mesh: mesh))
+                               ended: ended, mesh: mesh, body: body))
         if pending.count >= batchFrames { try submit(emit: emit) }
     }
 
@@ -232,13 +250,19 @@ struct FramePipeline {
                 clock.add("blendshapes", nanoseconds: job.nanoseconds)
                 for (i, v) in zip(indices, values) { measured[i] = v }
             }
+            var bodies: [BodyKeypoints?] = []
+            if let job = item.body {
+                bodies = clock.time("body-wait") { job.wait() }
+                clock.add("body", nanoseconds: job.nanoseconds)
+            }
             clock.time("temporal") {
                 for (i, var face) in item.faces.enumerated() {
                     if !estimates.isEmpty, next < estimates.count {
                         face.face.expression = estimates[next]
                         next += 1
                     }
-                    result.events += update(&face, at: item.time, frame: item.index, mesh: measured[i])
+                    result.events += update(&face, at: item.time, frame: item.index, mesh: measured[i],
+                                            body: i < bodies.count ? bodies[i] : nil)
                     result.faces.append(face)
                 }
                 for id in item.ended { result.events += end(id) }
@@ -252,7 +276,7 @@ struct FramePipeline {
     /// Smoothing, baseline, head motion, mesh values (measured on this frame, else carried) and the summary for one
     /// face of one frame; returns the movement events that ended here.
     private mutating func update(_ face: inout TrackedFace, at time: Double, frame: Int,
-                                 mesh: (Blendshapes, Gaze)?) -> [MovementEvent] {
+                                 mesh: (Blendshapes, Gaze)?, body: BodyKeypoints? = nil) -> [MovementEvent] {
         let tau = analyzer.options.smoothingSeconds
         var state = states[face.track] ?? TrackState(
             smoother: ExpressionSmoother(tau: tau),
@@ -291,6 +315,17 @@ struct FramePipeline {
             face.blendshapesRelative = m.relative
             face.meshFrame = m.frame
         }
+        if let body {
+            var track = state.body ?? BodyTrack(track: face.track, tau: tau)
+            let (measured, contact) = track.update(body, at: time)
+            state.body = track
+            state.lastBody = (frame, measured)
+            if let contact { events.append(contact) }
+        }
+        if let b = state.lastBody {
+            face.face.body = b.body
+            face.bodyFrame = b.frame
+        }
         state.builder.add(face, at: time)
         for e in events { state.builder.add(e) }
         states[face.track] = state
@@ -300,7 +335,7 @@ struct FramePipeline {
     /// Closes a track: its open head-motion pattern and its summary.
     private mutating func end(_ id: Int) -> [MovementEvent] {
         guard var state = states.removeValue(forKey: id) else { return [] }
-        let found = state.head.finish() + [state.gazeAway.close()].compactMap { $0 }
+        let found = state.head.finish() + [state.gazeAway.close(), state.body?.closeContact(at: 0)].compactMap { $0 }
         for e in found { state.builder.add(e) }
         let base = state.baseline.baseline()
         summaries.append(state.builder.finished(baseline: MovementMeasures(values: base),
@@ -408,6 +443,52 @@ final class MeshJob: @unchecked Sendable {
         done.wait()
         done.signal()   // a second wait returns at once
         return try result.get()
+    }
+}
+
+/// The body keypoints and body movement of one frame's faces, on a worker thread (the engine's pool lends it the
+/// body networks for the call).
+// Safe to share: the worker writes `result`, `poses` and `nanoseconds` before signalling `done`; the pipeline
+// (`wait`) and the next run's worker (`posesByTrack`) read them only after waiting on `done` (a semaphore orders
+// the writes before the reads), and nothing writes them after that.
+final class BodyJob: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: [BodyKeypoints?] = []
+    /// The pose behind each track's keypoints, for the next run to follow.
+    private var poses: [Int: BodyPose] = [:]
+    private(set) var nanoseconds: UInt64 = 0
+
+    /// `previous`: the last run, whose people this one follows (waited for on the worker, never on the pipeline's
+    /// thread; only the closure holds it, so jobs do not chain in memory).
+    init(faces pipeline: FacePipeline, image: Image, boxes: [Rect], tracks: [Int], previous: BodyJob?) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let earlier = previous?.posesByTrack() ?? [:]
+            let start = DispatchTime.now().uptimeNanoseconds
+            // A failure becomes each face's abstention, not the end of the video (as the mesh's).
+            do {
+                let found = try pipeline.bodies(in: image, faces: boxes, previous: tracks.map { earlier[$0] }) ?? []
+                result = found.map(\.keypoints)
+                for (track, f) in zip(tracks, found) { poses[track] = f.pose }
+            } catch {
+                result = boxes.map { _ in
+                    BodyKeypoints.abstained("the body stage failed: \(error)", model: BodyLandmarker.modelVersion)
+                }
+            }
+            nanoseconds = DispatchTime.now().uptimeNanoseconds - start
+            done.signal()
+        }
+    }
+
+    func wait() -> [BodyKeypoints?] {
+        done.wait()
+        done.signal()   // a second wait returns at once
+        return result
+    }
+
+    func posesByTrack() -> [Int: BodyPose] {
+        done.wait()
+        done.signal()
+        return poses
     }
 }
 

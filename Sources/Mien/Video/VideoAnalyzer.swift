@@ -23,7 +23,8 @@ public final class VideoAnalyzer: Sendable {
                                                      modelsDirectory: options.analysis.modelsDirectory,
                                                      expressionModel: session.grantsExpressions,
                                                      faceMesh: options.analysis.blendshapes
-                                                        && options.blendshapesEvery > 0))
+                                                        && options.blendshapesEvery > 0,
+                                                     body: options.analysis.body && options.bodyEvery > 0))
         try self.init(engine: engine, session: session, options: options)
     }
 
@@ -42,6 +43,9 @@ public final class VideoAnalyzer: Sendable {
     public var meshEvery: Int {
         options.analysis.blendshapes && engine.hasFaceMesh ? max(0, options.blendshapesEvery) : 0
     }
+
+    /// The body stage runs on every `bodyEvery`-th analysed frame; 0 when off or the engine has no body models.
+    public var bodyEvery: Int { options.analysis.body && engine.hasBody ? max(0, options.bodyEvery) : 0 }
 
     public var governance: Governance { session.governance }
     public var decision: PolicyDecision { session.decision }

@@ -41,6 +41,11 @@ public struct VideoOptions: Sendable {
     /// Also run the mesh on frames where the 68-point eye opening drops below the track's usual (`EyelidWatch`), so
     /// that blinks between two periodic measurements are seen. Costs a mesh run on each such frame.
     public var blendshapesOnEyelidDrop = true
+    /// Run the body keypoint stage (`analysis.body` must be on too) on every kth analysed frame of the video,
+    /// carrying its values in between (`TrackedFace.bodyFrame`); 0 = never. Beside the optical-flow `bodyMotion`,
+    /// not instead of it. Off by default; `mien video --body` uses `defaultBodyEvery` (measured: docs/BODY.md).
+    public var bodyEvery = 0
+    public static let defaultBodyEvery = 5
     /// Keep one small JPEG per track for reports.
     public var thumbnails = true
     /// Streams: give up opening, or end, after this many seconds without a frame.

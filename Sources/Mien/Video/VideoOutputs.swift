@@ -39,7 +39,8 @@ public final class VideoOutputs {
         do {
             jsonl = try request.jsonl.map { try VideoJSONLWriter(url: $0) }
             csv = try request.csv.map {
-                try VideoCSVWriter(url: $0, expressionClasses: classes, blendshapes: analyzer.meshEvery > 0)
+                try VideoCSVWriter(url: $0, expressionClasses: classes, blendshapes: analyzer.meshEvery > 0,
+                                   body: analyzer.bodyEvery > 0)
             }
         } catch {
             throw VideoError.cannotWrite(path: request.jsonl?.path ?? request.csv?.path ?? "output",

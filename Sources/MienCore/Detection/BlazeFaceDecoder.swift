@@ -14,11 +14,17 @@ public struct BlazeFaceDecoder: Sendable {
         public var strides: [Int]
         public var minScore: Double
         public var nmsIoU: Double = 0.3
+        /// Keypoints per anchor after the 4 box values (BlazeFace 6; the pose detector 4).
+        public var keypointCount = 6
 
         /// face_detection_short_range: 128 px, 896 anchors.
         public static let shortRange = Config(inputSize: 128, strides: [8, 16, 16, 16], minScore: 0.5)
         /// face_detection_full_range: 192 px, 2304 anchors.
         public static let fullRange = Config(inputSize: 192, strides: [4], minScore: 0.6)
+        /// MediaPipe's pose detector (pose_detection.tflite, the same SSD calculators): 224 px, 2254 anchors,
+        /// keypoints hip centre, full-body scale point, shoulder centre, upper-body scale point (Models/POSE.md).
+        public static let poseDetection = Config(inputSize: 224, strides: [8, 16, 32, 32, 32], minScore: 0.5,
+                                                 keypointCount: 4)
     }
 
     public let config: Config
@@ -54,23 +60,24 @@ public struct BlazeFaceDecoder: Sendable {
     }
 
     /// - Parameters:
-    ///   - regressors: anchors × 16 values (box dx, dy, w, h, then 6 keypoints x, y) in input pixels.
+    ///   - regressors: anchors × (4 + 2 × keypointCount) values (box dx, dy, w, h, then keypoints x, y) in input
+    ///     pixels.
     ///   - scores: anchors raw logits.
     /// - Returns: boxes in the network's input frame, in 0…1 units.
     public func decode(regressors: [Float], scores: [Float]) -> [FaceBox] {
-        let n = anchors.count
-        guard regressors.count >= n * 16, scores.count >= n else { return [] }
+        let n = anchors.count, stride = 4 + 2 * config.keypointCount
+        guard regressors.count >= n * stride, scores.count >= n else { return [] }
         let s = Double(config.inputSize)
         var candidates: [FaceBox] = []
         for i in 0..<n {
             let logit = max(-100, min(100, Double(scores[i])))
             let score = 1 / (1 + exp(-logit))
             guard score >= config.minScore else { continue }
-            let a = anchors[i], r = i * 16
+            let a = anchors[i], r = i * stride
             let cx = Double(regressors[r]) / s + a.x, cy = Double(regressors[r + 1]) / s + a.y
             let w = Double(regressors[r + 2]) / s, h = Double(regressors[r + 3]) / s
             guard w > 0, h > 0 else { continue }
-            let keypoints = (0..<6).map { k in
+            let keypoints = (0..<config.keypointCount).map { k in
                 Point2(Double(regressors[r + 4 + 2 * k]) / s + a.x, Double(regressors[r + 5 + 2 * k]) / s + a.y)
             }
             candidates.append(FaceBox(rect: Rect(x: cx - w / 2, y: cy - h / 2, width: w, height: h), score: score,

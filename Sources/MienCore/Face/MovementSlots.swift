@@ -53,25 +53,4 @@ public struct Gaze: Sendable, Codable, Hashable {
     }
 }
 
-/// Body keypoints of one person, in image pixels, in a named layout (e.g. MediaPipe Pose's 33).
-public struct BodyKeypoints: Sendable, Codable, Hashable {
-    public struct Keypoint: Sendable, Codable, Hashable {
-        public var x: Double
-        public var y: Double
-        /// The model's visibility score, 0…1.
-        public var visibility: Double
-        public init(x: Double, y: Double, visibility: Double) {
-            self.x = x
-            self.y = y
-            self.visibility = visibility
-        }
-    }
-
-    public var layout: String
-    public var points: [Keypoint]
-
-    public init(layout: String, points: [Keypoint]) {
-        self.layout = layout
-        self.points = points
-    }
-}
+// Body keypoints and their movement measures: BodyKeypoints.swift.

@@ -13,6 +13,8 @@ public struct MovementEvent: Sendable, Codable, Hashable {
         case eyesClosed = "eyes-closed"
         /// Gaze held away from the camera (`GazeAwayDetector`).
         case gazeAway = "gaze-away"
+        /// A hand held at the face (`BodyTrack`, body keypoints).
+        case handToFace = "hand-to-face"
     }
 
     public var kind: Kind
@@ -27,9 +29,11 @@ public struct MovementEvent: Sendable, Codable, Hashable {
     public var peakClosure: Double?
     /// Looks away: the largest angle between gaze and the camera measured, in degrees.
     public var peakOffCamera: Double?
+    /// Hand at the face: which hand ("left", "right" or "both": the person's own sides).
+    public var hand: String?
 
     public init(kind: Kind, track: Int, start: Double, end: Double, swings: Int? = nil, amplitude: Double? = nil,
-                peakClosure: Double? = nil, peakOffCamera: Double? = nil) {
+                peakClosure: Double? = nil, peakOffCamera: Double? = nil, hand: String? = nil) {
         self.kind = kind
         self.track = track
         self.start = start
@@ -38,6 +42,7 @@ public struct MovementEvent: Sendable, Codable, Hashable {
         self.amplitude = amplitude
         self.peakClosure = peakClosure
         self.peakOffCamera = peakOffCamera
+        self.hand = hand
     }
 
     /// Seconds from start to end.
@@ -45,7 +50,7 @@ public struct MovementEvent: Sendable, Codable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case kind, track, start, end, swings, amplitude = "amplitude_deg", peakClosure = "peak_closure"
-        case peakOffCamera = "peak_off_camera_deg"
+        case peakOffCamera = "peak_off_camera_deg", hand
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -59,5 +64,6 @@ public struct MovementEvent: Sendable, Codable, Hashable {
         try c.encodeIfPresent(r(amplitude, 10), forKey: .amplitude)
         try c.encodeIfPresent(r(peakClosure, 1000), forKey: .peakClosure)
         try c.encodeIfPresent(r(peakOffCamera, 10), forKey: .peakOffCamera)
+        try c.encodeIfPresent(hand, forKey: .hand)
     }
 }

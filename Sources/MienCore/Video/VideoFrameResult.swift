@@ -26,6 +26,8 @@ public struct TrackedFace: Sendable, Codable, Hashable {
     /// runs on every k-th frame of a track and its last values are carried in between. Equal to the frame's own
     /// index when measured on this frame; nil when there are no mesh values.
     public var meshFrame: Int?
+    /// The frame `face.body` was measured on (the body stage runs every k-th frame; values are carried between).
+    public var bodyFrame: Int?
 
     public init(track: Int, detected: Bool, face: FaceAnalysis) {
         self.track = track
@@ -39,6 +41,7 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         case expression, smoothed = "expression_smoothed"
         case blendshapes, blendshapesSmoothed = "blendshapes_smoothed", gaze, meshFrame = "mesh_frame"
         case blendshapesRelative = "blendshapes_relative"
+        case body, bodyFrame = "body_frame"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -61,6 +64,8 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         try c.encodeIfPresent(blendshapesRelative.map(Self.rounded), forKey: .blendshapesRelative)
         try c.encodeIfPresent(face.gaze, forKey: .gaze)
         try c.encodeIfPresent(meshFrame, forKey: .meshFrame)
+        try c.encodeIfPresent(face.body, forKey: .body)
+        try c.encodeIfPresent(bodyFrame, forKey: .bodyFrame)
     }
 
     /// Coefficients to 4 decimals: finer than the model's crop-to-crop noise (~0.01), and 52 of them per face per
@@ -88,6 +93,8 @@ public struct TrackedFace: Sendable, Codable, Hashable {
         blendshapesSmoothed = try c.decodeIfPresent(Blendshapes.self, forKey: .blendshapesSmoothed)
         blendshapesRelative = try c.decodeIfPresent(Blendshapes.self, forKey: .blendshapesRelative)
         meshFrame = try c.decodeIfPresent(Int.self, forKey: .meshFrame)
+        face.body = try c.decodeIfPresent(BodyKeypoints.self, forKey: .body)
+        bodyFrame = try c.decodeIfPresent(Int.self, forKey: .bodyFrame)
     }
 }
 

@@ -118,6 +118,7 @@ public struct TrackSummaryBuilder: Sendable {
         case .blink: blinks += 1
         case .eyesClosed: eyesClosed += 1
         case .gazeAway: gazeAway += 1
+        case .handToFace: break   // listed with the summary's events
         }
     }
 

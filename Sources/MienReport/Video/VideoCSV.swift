@@ -18,7 +18,17 @@ public enum VideoCSV {
         + MeshBlendshapes.names.map { "bs_" + $0 } + MeshBlendshapes.names.map { "bss_" + $0 }
         + MeshBlendshapes.names.map { "bsr_" + $0 }
 
-    public static func header(expressionClasses classes: [String]?, blendshapes: Bool = false) -> [String] {
+    /// The body columns (`--body`): the frame the values were measured on, the detector score, the body movement
+    /// measures (docs/BODY.md), then x, y and visibility of the 33 keypoints by name.
+    public static let bodyColumns: [String] = ["body_frame", "body_score", "body_shoulder_height",
+                                               "body_shoulder_raise", "body_shoulder_tilt", "body_lean",
+                                               "body_hand_face_left", "body_hand_face_right",
+                                               "body_hand_to_face_left", "body_hand_to_face_right",
+                                               "body_gesture_energy_left", "body_gesture_energy_right"]
+        + BodyLayout.mediapipe33Names.flatMap { ["body_\($0)_x", "body_\($0)_y", "body_\($0)_v"] }
+
+    public static func header(expressionClasses classes: [String]?, blendshapes: Bool = false,
+                              body: Bool = false) -> [String] {
         var h = ["frame", "timestamp", "track_id", "detected", "confidence", "face_x", "face_y", "face_w", "face_h",
                  "pose_yaw", "pose_pitch", "pose_roll", "head_speed", "body_motion"]
         h += measureNames
@@ -31,11 +41,12 @@ public enum VideoCSV {
         }
         h += (0..<68).map { "x_\($0)" } + (0..<68).map { "y_\($0)" }
         if blendshapes { h += meshColumns }
+        if body { h += bodyColumns }
         return h
     }
 
     public static func rows(_ frame: VideoFrameResult, expressionClasses classes: [String]?,
-                            blendshapes: Bool = false) -> [[String]] {
+                            blendshapes: Bool = false, body: Bool = false) -> [[String]] {
         func f(_ v: Double?, _ digits: Int = 4) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "" }
         return frame.faces.map { t in
             let b = t.face.box
@@ -61,8 +72,26 @@ public enum VideoCSV {
                 row += MeshBlendshapes.names.map { f(b?[$0]) } + MeshBlendshapes.names.map { f(s?[$0]) }
                     + MeshBlendshapes.names.map { f(t.blendshapesRelative?[$0]) }
             }
+            if body { row += bodyFields(t, f) }
             return row
         }
+    }
+}
+
+extension VideoCSV {
+    static func bodyFields(_ t: TrackedFace, _ f: (Double?, Int) -> String) -> [String] {
+        let b = t.face.body, m = b?.movement
+        func flag(_ v: Bool?) -> String { v.map { $0 ? "1" : "0" } ?? "" }
+        var row = [t.bodyFrame.map(String.init) ?? "", f(b?.score, 3), f(m?.shoulderHeight, 4), f(m?.shoulderRaise, 4),
+                   f(m?.shoulderTiltDegrees, 2), f(m?.leanDegrees, 2), f(m?.handFaceDistanceLeft, 3),
+                   f(m?.handFaceDistanceRight, 3), flag(m?.handToFaceLeft), flag(m?.handToFaceRight),
+                   f(m?.gestureEnergyLeft, 4), f(m?.gestureEnergyRight, 4)]
+        let points = b?.points ?? []
+        for i in BodyLayout.mediapipe33Names.indices {
+            let p = i < points.count ? points[i] : nil
+            row += [f(p?.x, 1), f(p?.y, 1), f(p?.visibility, 3)]
+        }
+        return row
     }
 }
 
@@ -92,16 +121,19 @@ public final class VideoCSVWriter {
     private let writer: LineWriter
     private let classes: [String]?
     private let blendshapes: Bool
+    private let body: Bool
 
-    public init(url: URL, expressionClasses: [String]?, blendshapes: Bool = false) throws {
+    public init(url: URL, expressionClasses: [String]?, blendshapes: Bool = false, body: Bool = false) throws {
         writer = try LineWriter(url: url)
         classes = expressionClasses
         self.blendshapes = blendshapes
-        try writer.write(VideoCSV.header(expressionClasses: classes, blendshapes: blendshapes).joined(separator: ","))
+        self.body = body
+        try writer.write(VideoCSV.header(expressionClasses: classes, blendshapes: blendshapes, body: body)
+            .joined(separator: ","))
     }
 
     public func write(_ frame: VideoFrameResult) throws {
-        for row in VideoCSV.rows(frame, expressionClasses: classes, blendshapes: blendshapes) {
+        for row in VideoCSV.rows(frame, expressionClasses: classes, blendshapes: blendshapes, body: body) {
             try writer.write(row.map(Self.escape).joined(separator: ","))
         }
     }
