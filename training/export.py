@@ -33,7 +33,7 @@ SELECTIVE_TARGET = 0.90
 
 def load_model(path):
     ck = torch.load(path, map_location="cpu", weights_only=False)   # our own checkpoint (args hold a Path)
-    m = ExpressionNet(**ck["config"])
+    m = ExpressionNet(**ck["config"])   # config["fused"]: a finetune.py checkpoint (BatchNorm folded in)
     m.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
     return m.eval(), ck
 
@@ -145,6 +145,7 @@ def main():
     ap.add_argument("--models", type=Path, default=REPO / "Models")
     ap.add_argument("--fixture", type=Path, default=REPO / "Tests" / "Fixtures" / "expression_parity")
     ap.add_argument("--results", type=Path, default=REPO / "training" / "results" / "evaluation.json")
+    ap.add_argument("--version", default="1.1.0", help="the model version written into expression.json")
     args = ap.parse_args()
     torch.set_num_threads(1)
     flip = args.flip_average == "yes"
@@ -212,7 +213,7 @@ def main():
     fpq, f13q = report["heads"]["ferplus"]["private_test"], report["heads"]["fer2013"]["private_test"]
     o = augment.CROP_OFFSET
     meta = {
-        "schema": "mien-model/1", "name": "mien-expression", "version": "1.1.0",
+        "schema": "mien-model/1", "name": "mien-expression", "version": args.version,
         "trained_on": "FER2013 Training split (28,709 images) with FER+ crowd votes (Barsoum et al. 2016); "
                       "calibrated and thresholded on PublicTest; reported on PrivateTest",
         "input": {"name": "input", "width": augment.INPUT, "height": augment.INPUT, "channels": 1,

@@ -16,7 +16,7 @@ public struct AnalysisOptions: Sendable {
     public var crops = false
     /// Average the expression model over the face and its mirror image (2× classifier cost).
     public var flipAverage: Bool? = nil
-    /// The class prior expression estimates are calibrated under (`ExpressionPrior`; balanced by default).
+    /// The class prior expression estimates are calibrated under (`ExpressionPrior`; natural by default).
     public var prior: ExpressionPrior = .default
     /// Size and channels of the aligned crop reported to callers who ask for it (the classifier makes its own).
     public var alignedSize = 64
