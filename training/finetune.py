@@ -43,7 +43,7 @@ from onnx import numpy_helper
 import augment
 from data import REPO, load_splits
 from model import ARCHITECTURES, ExpressionNet
-from train import LABEL_SMOOTHING, class_weights, kd, soft_ce
+from train import LABEL_SMOOTHING, class_weights, kd, open_log, soft_ce
 
 ARCH = "student_w28"
 KD_WEIGHT = 0.7
@@ -225,13 +225,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    logf = open(args.out / "train_log.txt", "a")
-
-    def log(msg):
-        print(msg, flush=True)
-        logf.write(msg + "\n"); logf.flush()
-
+    log = open_log(args.out)
     t0 = time.time()
     splits = load_splits(args.data, names=("Training", "PublicTest"))
     tr, pub = splits["Training"], splits["PublicTest"]

@@ -50,6 +50,17 @@ def kd(student_logits, teacher_logits):
     return (p * (p.clamp_min(1e-8).log() - F.log_softmax(student_logits.float() / t, 1))).sum(1) * t * t
 
 
+def open_log(out: Path):
+    """A function that prints a line and appends it to out/train_log.txt."""
+    out.mkdir(parents=True, exist_ok=True)
+    logf = open(out / "train_log.txt", "a")
+
+    def log(msg):
+        print(msg, flush=True)
+        logf.write(msg + "\n"); logf.flush()
+    return log
+
+
 class Schedule:
     """Linear warm-up, then cosine to zero over `total` epochs (the total may be fixed after epoch 1)."""
 
@@ -196,13 +207,7 @@ def main():
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     torch.backends.cudnn.benchmark = True
-    args.out.mkdir(parents=True, exist_ok=True)
-    logf = open(args.out / "train_log.txt", "a")
-
-    def log(msg):
-        print(msg, flush=True)
-        logf.write(msg + "\n"); logf.flush()
-
+    log = open_log(args.out)
     t0 = time.time()
     splits = load_splits(args.data, names=("Training", "PublicTest"))
     trs = splits["Training"]
