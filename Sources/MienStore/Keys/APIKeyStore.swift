@@ -27,6 +27,9 @@ public enum APIKeyError: Error, Sendable, Hashable, CustomStringConvertible {
     case nameTaken(String)
     case invalidName(String)
     case notFound(String)
+    /// The key database could not be read or written: SQLite failed, or a row holds what Mien never writes (a NULL,
+    /// a number where text belongs), because the file was edited outside Mien.
+    case storeFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -37,6 +40,9 @@ public enum APIKeyError: Error, Sendable, Hashable, CustomStringConvertible {
             return "'\(name)' cannot name a key: use 1–64 letters, digits, '.', '_' or '-'."
         case .notFound(let name):
             return "no key named '\(name)'; 'mien keys list' shows the keys."
+        case .storeFailed(let path, let reason):
+            return "\(path): the key database cannot be used (\(reason)). If it was edited outside Mien, restore it "
+                + "from a copy, or move it away and make the keys anew with 'mien keys create'."
         }
     }
 }
@@ -76,7 +82,7 @@ public final class APIKeyStore: Sendable {
         let secret = "mien_" + Self.randomHex(bytes: 32)
         let key = APIKey(name: name, purpose: purpose, prefix: String(secret.prefix(12)),
                          secretHash: Self.hash(secret), created: now.timeIntervalSince1970, revoked: nil)
-        try queue.write { db in
+        try write { db in
             if try APIKey.fetchOne(db, key: name) != nil { throw APIKeyError.nameTaken(name) }
             try key.insert(db)
         }
@@ -86,24 +92,24 @@ public final class APIKeyStore: Sendable {
     /// The key a secret belongs to, revoked or not; nil when no key has that secret.
     public func key(forSecret secret: String) throws -> APIKey? {
         let hash = Self.hash(secret)
-        return try queue.read { db in
+        return try read { db in
             try APIKey.filter(Column("secretHash") == hash).fetchOne(db)
         }
     }
 
     public func list() throws -> [APIKey] {
-        try queue.read { db in try APIKey.order(Column("created"), Column("name")).fetchAll(db) }
+        try read { db in try APIKey.order(Column("created"), Column("name")).fetchAll(db) }
     }
 
     /// True when any key is valid (a server bound beyond loopback needs one).
     public func hasValidKeys() throws -> Bool {
-        try queue.read { db in try APIKey.filter(Column("revoked") == nil).fetchCount(db) > 0 }
+        try read { db in try APIKey.filter(Column("revoked") == nil).fetchCount(db) > 0 }
     }
 
     /// Revokes a key by name: requests with it are refused from then on. Revoking twice keeps the first time.
     @discardableResult
     public func revoke(name: String, now: Date = Date()) throws -> APIKey {
-        try queue.write { db in
+        try write { db in
             guard var key = try APIKey.fetchOne(db, key: name) else { throw APIKeyError.notFound(name) }
             if key.revoked == nil {
                 key.revoked = now.timeIntervalSince1970
@@ -111,6 +117,20 @@ public final class APIKeyStore: Sendable {
             }
             return key
         }
+    }
+
+    /// GRDB throws its own errors (a row that does not decode as an `APIKey`, SQLite's); callers get `APIKeyError`.
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.read(body) } catch { throw typed(error) }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.write(body) } catch { throw typed(error) }
+    }
+
+    private func typed(_ error: Error) -> Error {
+        if error is APIKeyError { return error }
+        return APIKeyError.storeFailed(path: url.path, reason: "\(error)")
     }
 
     static func hash(_ secret: String) -> String {
