@@ -9,13 +9,14 @@
 #   fuzz/media_mutation.sh [IMAGES_PER_FORMAT=1500] [VIDEOS=1250] [AUDIO=1250] [CLASSES=jpeg,png,webp,bmp,tiff,video,audio]
 #
 # MIEN: the binary (default .build/release/mien, built if missing); MEM_KB: address-space limit per process (default
-# 2 GiB); BATCH, SINGLE, IMAGE_LIMIT_S, MEDIA_LIMIT_S: see fuzz/media_mutation.py. Exit 1 if any run crashed, hung or
+# 2 GiB); WORK: the output folder (default out/fuzz-media, emptied first); BATCH, SINGLE, IMAGE_LIMIT_S,
+# MEDIA_LIMIT_S: see fuzz/media_mutation.py. Exit 1 if any run crashed, hung or
 # ended without a typed error. Results: out/fuzz-media/summary.json; failing inputs kept in out/fuzz-media/failures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MIEN="${MIEN:-.build/release/mien}"
 [ -x "$MIEN" ] || swift build -c release --product mien >/dev/null
-export WORK=out/fuzz-media
+export WORK="${WORK:-out/fuzz-media}"
 rm -rf "$WORK" && mkdir -p "$WORK/seeds"
 export MIEN_HOME="$WORK/home"
 s="$WORK/seeds" img=Tests/Fixtures/images video=Samples/pexels_wolfgang_langer_3063838_expressions.mp4
