@@ -134,14 +134,18 @@ private func editSecret(_ input: inout FuzzBytes) {
 
 private func create(_ input: inout FuzzBytes) {
     let name = input.text(80)
-    let purpose = input.text(40)
+    let purposes = ["research-with-consent", "personal-use", "workplace", "law-enforcement"]
+    let pick = Int(input.byte())
+    let purpose = pick < purposes.count * 32 ? purposes[pick % purposes.count] : input.text(40)
     // The rule `mien keys create` states: 1–64 letters, digits, '.', '_' or '-' (letters and digits of any script).
     let expected = !name.isEmpty && name.count <= 64 && name.unicodeScalars.allSatisfy {
         CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)
     } && fixture.secrets[name] == nil
+    let validPurpose = !purpose.isEmpty && purpose.count <= 64
+        && purpose.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || $0 == "-" }
     do {
         let made = try fixture.store.create(name: name, purpose: purpose)
-        precondition(expected, "the name \(name.debugDescription) was accepted")
+        precondition(expected && validPurpose, "\(name.debugDescription), \(purpose.debugDescription) was accepted")
         precondition(made.key.name == name && made.key.purpose == purpose && made.secret.hasPrefix("mien_"))
         lookUp(made.secret + "x")
         let found = try fixture.store.key(forSecret: made.secret)
@@ -156,6 +160,7 @@ private func create(_ input: inout FuzzBytes) {
         switch error {
         case .invalidName(let refused): precondition(refused == name && !expected, "\(name.debugDescription): \(error)")
         case .nameTaken(let taken): precondition(taken == name && fixture.secrets[name] != nil, "\(error)")
+        case .invalidPurpose(let refused): precondition(refused == purpose && !validPurpose, "\(error)")
         default: preconditionFailure("create threw \(error)")
         }
     } catch {
