@@ -11,6 +11,10 @@
 #   store_records  the audit log as `mien audit verify` reads it, and the job store's result line files (MienStore),
 #                  swiftc; needs the package built first (swift build --scratch-path "$SCRATCH"), for GRDB and Crypto
 #   multipart      the server's multipart/form-data reader (MienServer/Analysis/MultipartForm.swift), swiftc
+#   api_keys       the server's API key store: tokens looked up as the Authorization header brings them, key names,
+#                  key rows edited outside Mien (MienStore/Keys/APIKeyStore.swift); built like store_records
+#   job_records    the rows of `mien batch`'s run file edited outside Mien, read by status, resume, claim and export
+#                  (MienStore/Jobs/SQLiteJobStore.swift); built like store_records
 #
 # SCRATCH: the package's build folder (default .build). Corpora start from the seeds in fuzz/corpus/TARGET (and the
 # test fixtures) and grow under out/fuzz/ (gitignored); findings are written there as crash-*/timeout-*/oom-* and
@@ -18,7 +22,7 @@
 # outside CI. The whole libFuzzer log of the last run is kept as out/fuzz/TARGET.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target="${1:?usage: fuzz/run.sh image_decode|image_header|core_json|mjpeg_split|landmark_model|store_records|multipart [SECONDS] [RUNS]}"
+target="${1:?usage: fuzz/run.sh image_decode|image_header|core_json|mjpeg_split|landmark_model|store_records|multipart|api_keys|job_records [SECONDS] [RUNS]}"
 seconds="${2:-60}"
 runs="${3:--1}"
 out=out/fuzz && mkdir -p "$out/corpus-$target"
@@ -51,17 +55,25 @@ case "$target" in
       -x c++ fuzz/landmark_model_fuzzer.cpp Sources/CMienVision/landmarks.cpp -x none -lstdc++ \
       -ldlib -lblas -llapack -lopencv_core -lopencv_imgproc -o "$out/$target"
     max_len=16384 ;;
-  store_records)
+  store_records|api_keys|job_records)
     debug="$SCRATCH/debug" checkouts="$SCRATCH/checkouts"
     [ -d "$debug/GRDB.build" ] || { echo "build the package first: swift build --scratch-path $SCRATCH" >&2; exit 2; }
     crypto="$checkouts/swift-crypto/Sources"
+    # GRDB from the release build when there is one (swift build -c release --scratch-path "$SCRATCH" --target GRDB):
+    # the debug build's unspecialised generics made GRDB most of a store harness's time. Its module alone is put on
+    # the include path first, so Crypto's module still matches its debug objects.
+    grdb="$debug" modules=(-I "$debug/Modules")
+    if [ -f "$SCRATCH/release/Modules/GRDB.swiftmodule" ] && [ "${GRDB_CONFIG:-release}" = release ]; then
+      mkdir -p "$out/grdb-release" && cp "$SCRATCH/release/Modules/GRDB.swiftmodule" "$out/grdb-release/"
+      grdb="$SCRATCH/release" modules=(-I "$out/grdb-release" -I "$debug/Modules")
+    fi
     swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MienStore \
-      fuzz/swift/store_records_fuzzer.swift $(find Sources/MienStore -name '*.swift') -I "$debug/Modules" \
+      "fuzz/swift/${target}_fuzzer.swift" $(find Sources/MienStore -name '*.swift') "${modules[@]}" \
       -Xcc -fmodule-map-file="$checkouts/GRDB.swift/Sources/GRDBSQLite/module.modulemap" \
       -Xcc -fmodule-map-file="$crypto/CCryptoBoringSSLShims/include/module.modulemap" \
       -Xcc -I -Xcc "$crypto/CCryptoBoringSSLShims/include" \
       -Xcc -fmodule-map-file="$crypto/CCryptoBoringSSL/include/module.modulemap" -Xcc -I -Xcc "$crypto/CCryptoBoringSSL/include" \
-      $(find "$debug"/{GRDB,Crypto,CryptoBoringWrapper,CCryptoBoringSSL,CCryptoBoringSSLShims}.build/ -name '*.o') \
+      $(find "$grdb/GRDB.build" "$debug"/{Crypto,CryptoBoringWrapper,CCryptoBoringSSL,CCryptoBoringSSLShims}.build/ -name '*.o') \
       -lsqlite3 -o "$out/$target"
     max_len=8192 ;;
   multipart)

@@ -25,7 +25,8 @@ struct BatchExportCommand: ParsableCommand {
         let store = try BatchCLI.store(runFile, exclusive: false)
         for (format, path) in [(BatchExport.Format.csv, csv), (.jsonl, jsonl)] {
             guard let path else { continue }
-            let s = try BatchExport.write(store, format: format, to: URL(fileURLWithPath: path))
+            let url = URL(fileURLWithPath: path)
+            let s = try BatchCLI.reporting { try BatchExport.write(store, format: format, to: url) }
             print("\(path): \(s.lines) line(s) from \(s.tasks) task(s)"
                   + (s.unfinished > 0 ? "; \(s.unfinished) task(s) not done" : ""))
         }

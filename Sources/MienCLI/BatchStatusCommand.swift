@@ -17,7 +17,7 @@ struct BatchStatusCommand: ParsableCommand {
 
     func run() throws {
         let store = try BatchCLI.store(runFile, exclusive: false)
-        let counts = try store.counts()
+        let counts = try BatchCLI.reporting { try store.counts() }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -27,11 +27,11 @@ struct BatchStatusCommand: ParsableCommand {
         print("\(counts.total) task(s): \(counts.done) done, \(counts.queued) queued, \(counts.running) running, "
               + "\(counts.failed) failed, \(counts.parked) parked; \(counts.attempts) attempt(s) started; "
               + "\(counts.resultRows) result row(s)")
-        if let manifest = try store.manifest() {
+        if let manifest = try BatchCLI.reporting({ try store.manifest() }) {
             print("options: \(manifest.options)")
             print("models: \(manifest.models)")
         }
-        for problem in try store.problems(limit: limit) {
+        for problem in try BatchCLI.reporting({ try store.problems(limit: limit) }) {
             print("\(problem.state.rawValue) after \(problem.attempts) attempt(s): \(problem.input): \(problem.reason)")
         }
     }

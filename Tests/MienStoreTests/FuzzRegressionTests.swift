@@ -54,4 +54,25 @@ final class FuzzRegressionTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("edited outside Mien"), "\(error)")
         }
     }
+
+    /// api_keys_purpose_with_nul.bin: a key made with the purpose "\u{6}\u{FFFD}\0\0\0;". SQLite stores the NUL, GRDB
+    /// reads text back only up to it, so the key was not found as it was made. `create` now takes purposes of the
+    /// form Mien's have (lower-case words joined by '-') and refuses others with `APIKeyError.invalidPurpose`.
+    func testAKeyPurposeThatCannotBeReadBackIsRefused() throws {
+        let regression = TestSupport.repository.appendingPathComponent("fuzz/regressions/api_keys_purpose_with_nul.bin")
+        let bytes = [UInt8](try Data(contentsOf: regression))
+        XCTAssertEqual(bytes.first.map { $0 % 4 }, 2, "the harness's create target")
+        let purpose = String(decoding: bytes[5...], as: UTF8.self)   // as the harness read it when it failed
+        XCTAssertTrue(purpose.contains("\0"))
+        let home = try TemporaryHome()
+        let store = try APIKeyStore(url: home.url.appendingPathComponent("keys.sqlite"))
+        for refused in [purpose, "", "Research", "research with consent", String(repeating: "a", count: 65)] {
+            XCTAssertThrowsError(try store.create(name: "nn", purpose: refused)) { error in
+                XCTAssertEqual(error as? APIKeyError, .invalidPurpose(refused))
+            }
+        }
+        XCTAssertEqual(try store.list(), [])
+        let made = try store.create(name: "nn", purpose: "research-with-consent")
+        XCTAssertEqual(try store.key(forSecret: made.secret), made.key)
+    }
 }

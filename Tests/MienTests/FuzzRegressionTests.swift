@@ -26,6 +26,22 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// media_png_sides_overflow_int.png (fuzz/media_mutation.sh, a PNG chunk rewritten with a valid CRC): an IHDR of
+    /// 3 238 002 953 × 4 093 689 344 pixels. The header check refused it, but the refusal's message multiplied the
+    /// sides in Int, which overflowed: `mien analyze` (and `mien serve`, which words the same error) stopped with a
+    /// trap. The message is now computed in Double; the binary answers with the typed error.
+    func testAHeaderWhoseSidesOverflowIntIsRefusedWithAMessage() throws {
+        let input = TestSupport.repository.appendingPathComponent("fuzz/regressions/media_png_sides_overflow_int.png")
+        let header = try XCTUnwrap(ImageHeader.parse([UInt8](try Data(contentsOf: input))))
+        XCTAssertEqual([header.width, header.height], [3_238_002_953, 4_093_689_344])
+        XCTAssertTrue(header.width.multipliedReportingOverflow(by: header.height).overflow)
+        let home = try TestSupport.temporaryDirectory(self)
+        let run = try TestSupport.run(["analyze", "--measures-only", input.path], home: home)
+        XCTAssertEqual(run.status, 1, run.output)
+        XCTAssertTrue(run.stderr.contains("3238002953×4093689344 is 13255378184"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("MP, over the 50 MP limit; refused before decoding"), run.stderr)
+    }
+
     /// mjpeg_split (found while factoring the splitter out of video.cpp for its harness): a picture the decoder
     /// refused made the reader wait for more bytes even when the next pictures were already buffered, so at the end
     /// of a stream they were lost — here, both frames after a damaged one, and `mien live` failed with "ended before

@@ -29,7 +29,10 @@ public enum AnalysisError: RemedyWorded, Sendable, Hashable {
         case .corruptImage(let s, let f):
             return "\(s): the \(f.uppercased()) data is damaged or cut short and cannot be decoded. Re-export the image."
         case .tooManyPixels(let s, let w, let h, let limit):
-            return "\(s): \(w)×\(h) is \(Self.megapixels(w * h)) MP, over the \(Self.megapixels(limit)) MP limit; "
+            // In Double: a header's sides can be up to 2^32 each, and their product overflows Int (a PNG of
+            // 3 235 906 825 × 4 093 689 344 pixels trapped here, fuzz/regressions/media_png_sides_overflow_int.png).
+            return "\(s): \(w)×\(h) is \(Self.megapixels(Double(w) * Double(h))) MP, over the "
+                + "\(Self.megapixels(Double(limit))) MP limit; "
                 + "refused before decoding. Downscale it, or raise the limit (\(words.pixelLimit))."
         case .imageTooSmall(let s, let w, let h):
             return "\(s): \(w)×\(h) pixels is too small to hold a face (at least 16×16 needed)."
@@ -49,8 +52,8 @@ public enum AnalysisError: RemedyWorded, Sendable, Hashable {
         }
     }
 
-    private static func megapixels(_ n: Int) -> String {
-        let mp = Double(n) / 1_000_000
+    private static func megapixels(_ n: Double) -> String {
+        let mp = n / 1_000_000
         if mp >= 100 || mp == mp.rounded() { return String(Int(mp.rounded())) }
         return String((mp * 10).rounded() / 10)
     }

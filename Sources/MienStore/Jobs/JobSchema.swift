@@ -70,8 +70,9 @@ enum JobSchema {
         guard let row = try Row.fetchOne(db, sql: "SELECT kind, schemaVersion FROM mien_store WHERE id = 1") else {
             throw JobStoreError.unknownSchema(path: path, detail: "mien_store has no row")
         }
-        let foundKind: String = row["kind"]
-        let foundVersion: Int = row["schemaVersion"]
+        let store = JobRowReader(path: path, table: "mien_store")
+        let foundKind = try store.required(row, "kind", as: String.self)
+        let foundVersion = try store.required(row, "schemaVersion", as: Int.self)
         guard foundKind == kind else {
             throw JobStoreError.notARunFile(path: path, found: "a Mien '\(foundKind)' store")
         }

@@ -229,6 +229,11 @@ public enum JobStoreError: Error, Sendable, CustomStringConvertible, Equatable {
     case runInUse(path: String, holder: String)
     case runMismatch(path: String, stored: String, requested: String)
     case writeFailed(path: String, reason: String)
+    /// A row Mien cannot have written (a NULL where a value is required, a value of another type): the run file was
+    /// edited outside Mien or damaged.
+    case damagedRow(path: String, table: String, row: String, column: String, problem: String)
+    /// The run file could not be read (SQLite answered with an error while reading).
+    case readFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -251,6 +256,13 @@ public enum JobStoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case .writeFailed(let path, let reason):
             return "\(path): writing to the run file failed (\(reason)); the store is unchanged by the failed "
                 + "write. Free disk space or check permissions, then re-run to resume."
+        case .damagedRow(let path, let table, let row, let column, let problem):
+            return "\(path): the run file's '\(table)' table, \(row), column '\(column)': \(problem). The file "
+                + "was edited outside Mien or is damaged. Restore it from a copy, correct that row with sqlite3, or start a new "
+                + "run file with --out (the corpus is then analysed again)."
+        case .readFailed(let path, let reason):
+            return "\(path): reading the run file failed (\(reason)). If it was edited outside Mien, restore it from a "
+                + "copy or start a new run file with --out."
         }
     }
 }

@@ -18,7 +18,7 @@ extension SQLiteJobStore {
             defer { try? db.execute(sql: "DETACH DATABASE shard") }
             var summary = MergeSummary()
             try db.inTransaction(.immediate) {
-                if let mine = try Self.fetchManifest(db) {
+                if let mine = try Self.fetchManifest(db, path: url.path) {
                     guard mine.fingerprint == theirs.fingerprint else {
                         throw JobStoreError.runMismatch(path: other.url.path, stored: mine.options + " " + mine.models,
                                                         requested: theirs.options + " " + theirs.models)

@@ -55,13 +55,29 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    /// Reads from the run file; an SQLite error is `JobStoreError.readFailed`, a row Mien cannot have written
+    /// `JobStoreError.damagedRow`.
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as JobStoreError {
+            throw error
+        } catch {
+            throw JobStoreError.readFailed(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// Row readers of the run file's tables (see JobRowReader: GRDB's subscripts trap on a NULL).
+    private var taskReader: JobRowReader { JobRowReader(path: url.path, table: "task") }
+    private var resultReader: JobRowReader { JobRowReader(path: url.path, table: "result") }
+
     private var now: Double { Date().timeIntervalSince1970 }
 
     // MARK: - Preparing
 
     public func prepare(_ manifest: RunManifest, tasks: [NewTask]) throws -> PrepareSummary {
         try write { db in
-            if let stored = try Self.fetchManifest(db) {
+            if let stored = try Self.fetchManifest(db, path: url.path) {
                 guard stored.fingerprint == manifest.fingerprint else {
                     throw JobStoreError.runMismatch(path: url.path, stored: stored.options + " " + stored.models,
                                                     requested: manifest.options + " " + manifest.models)
@@ -89,8 +105,8 @@ public final class SQLiteJobStore: JobStore {
             let time = now
             for task in tasks {
                 if let row = try Row.fetchOne(find, arguments: [task.input]) {
-                    let id: Int64 = row["id"]
-                    let key: String = row["key"]
+                    let id = try taskReader.required(row, "id", as: Int64.self)
+                    let key = try taskReader.required(row, "key", as: String.self)
                     if key == task.key {
                         summary.unchanged += 1
                     } else {
@@ -127,14 +143,19 @@ public final class SQLiteJobStore: JobStore {
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT id, input, kind, key, attempts FROM task WHERE state = 'queued' ORDER BY priority, id LIMIT 1
                 """) else { return nil }
-            let id: Int64 = row["id"]
-            let attempt = (row["attempts"] as Int) + 1
+            let id = try taskReader.required(row, "id", as: Int64.self)
+            let (attempts, overflow) = try taskReader.required(row, "attempts", as: Int.self).addingReportingOverflow(1)
+            guard !overflow else {
+                throw JobStoreError.damagedRow(path: url.path, table: "task", row: "id \(id)", column: "attempts",
+                                               problem: "\(Int.max) attempts, more than Mien can have started")
+            }
+            let input = try taskReader.required(row, "input", as: String.self)
+            let key = try taskReader.required(row, "key", as: String.self)
+            let kind = MediaKind(rawValue: try taskReader.required(row, "kind", as: String.self)) ?? .image
             try db.execute(sql: """
                 UPDATE task SET state = 'running', attempts = ?, owner = ?, started = ? WHERE id = ?
-                """, arguments: [attempt, worker, now, id])
-            let kind = MediaKind(rawValue: row["kind"]) ?? .image
-            return ClaimedTask(id: id, input: row["input"], kind: kind, key: row["key"], attempt: attempt,
-                               owner: worker)
+                """, arguments: [attempts, worker, now, id])
+            return ClaimedTask(id: id, input: input, kind: kind, key: key, attempt: attempts, owner: worker)
         }
     }
 
@@ -189,24 +210,34 @@ public final class SQLiteJobStore: JobStore {
     // MARK: - Reading
 
     public func manifest() throws -> RunManifest? {
-        try queue.read { db in try Self.fetchManifest(db) }
+        try read { db in try Self.fetchManifest(db, path: url.path) }
     }
 
-    static func fetchManifest(_ db: Database) throws -> RunManifest? {
+    static func fetchManifest(_ db: Database, path: String) throws -> RunManifest? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = 1") else { return nil }
-        let classesJSON: String? = row["expressionClasses"]
-        let classes = try classesJSON.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) }
-        return RunManifest(fingerprint: row["fingerprint"], options: row["options"], models: row["models"],
-                           expressionClasses: classes, created: row["created"])
+        let run = JobRowReader(path: path, table: "run")
+        let classesJSON = try run.optional(row, "expressionClasses", as: String.self)
+        let classes = try classesJSON.map { json in
+            do {
+                return try JSONDecoder().decode([String].self, from: Data(json.utf8))
+            } catch {
+                throw JobStoreError.damagedRow(path: path, table: "run", row: "id 1", column: "expressionClasses",
+                                               problem: "not a JSON list of class names")
+            }
+        }
+        return RunManifest(fingerprint: try run.required(row, "fingerprint"), options: try run.required(row, "options"),
+                           models: try run.required(row, "models"), expressionClasses: classes,
+                           created: try run.required(row, "created"))
     }
 
     public func counts() throws -> TaskCounts {
-        try queue.read { db in
+        try read { db in
             var counts = TaskCounts()
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n, SUM(attempts) AS a FROM task GROUP BY state") {
-                let n: Int = row["n"]
-                counts.attempts += row["a"] as Int? ?? 0
-                switch TaskState(rawValue: row["state"]) {
+            let sql = "SELECT state, COUNT(*) AS n, SUM(attempts) AS attempts FROM task GROUP BY state"
+            for row in try Row.fetchAll(db, sql: sql) {
+                let n = try taskReader.required(row, "n", as: Int.self)
+                counts.attempts += try taskReader.optional(row, "attempts", as: Int.self) ?? 0
+                switch TaskState(rawValue: try taskReader.optional(row, "state", as: String.self) ?? "") {
                 case .queued: counts.queued = n
                 case .running: counts.running = n
                 case .done: counts.done = n
@@ -221,31 +252,39 @@ public final class SQLiteJobStore: JobStore {
     }
 
     public func problems(limit: Int) throws -> [TaskProblem] {
-        try queue.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT input, state, attempts, lastError FROM task WHERE state IN ('failed', 'parked')
+                SELECT id, input, state, attempts, lastError FROM task WHERE state IN ('failed', 'parked')
                 ORDER BY input LIMIT ?
                 """, arguments: [limit]).map {
-                TaskProblem(input: $0["input"], state: TaskState(rawValue: $0["state"]) ?? .failed,
-                            attempts: $0["attempts"], reason: $0["lastError"] ?? "")
+                TaskProblem(input: try taskReader.required($0, "input"),
+                            state: TaskState(rawValue: try taskReader.required($0, "state")) ?? .failed,
+                            attempts: try taskReader.required($0, "attempts"),
+                            reason: try taskReader.optional($0, "lastError") ?? "")
             }
         }
     }
 
     public func forEachTask(_ body: (StoredTask, [StoredResultRow]) throws -> Void) throws {
-        try queue.read { db in
+        try read { db in
             let rows = try db.makeStatement(sql: "SELECT seq, kind, payload FROM result WHERE taskId = ? ORDER BY seq")
             let tasks = try Row.fetchCursor(db, sql: """
                 SELECT id, input, kind, key, state, attempts, lastError, finished FROM task ORDER BY input
                 """)
             while let t = try tasks.next() {
-                let task = StoredTask(id: t["id"], input: t["input"], kind: MediaKind(rawValue: t["kind"]) ?? .image,
-                                      key: t["key"], state: TaskState(rawValue: t["state"]) ?? .queued,
-                                      attempts: t["attempts"], lastError: t["lastError"], finished: t["finished"])
-                let results = try Row.fetchAll(rows, arguments: [task.id]).map {
-                    StoredResultRow(seq: $0["seq"], kind: $0["kind"], json: $0["payload"])
+                let task = StoredTask(id: try taskReader.required(t, "id"), input: try taskReader.required(t, "input"),
+                                      kind: MediaKind(rawValue: try taskReader.required(t, "kind")) ?? .image,
+                                      key: try taskReader.required(t, "key"),
+                                      state: TaskState(rawValue: try taskReader.required(t, "state")) ?? .queued,
+                                      attempts: try taskReader.required(t, "attempts"),
+                                      lastError: try taskReader.optional(t, "lastError"),
+                                      finished: try taskReader.optional(t, "finished"))
+                let stored = try Row.fetchAll(rows, arguments: [task.id]).map {
+                    StoredResultRow(seq: try resultReader.required($0, "seq"),
+                                    kind: try resultReader.required($0, "kind"),
+                                    json: try resultReader.required($0, "payload"))
                 }
-                try body(task, results)
+                try body(task, stored)
             }
         }
     }

@@ -26,7 +26,12 @@ public struct APIKey: Codable, Sendable, Hashable, FetchableRecord, PersistableR
 public enum APIKeyError: Error, Sendable, Hashable, CustomStringConvertible {
     case nameTaken(String)
     case invalidName(String)
+    /// Not the form of a purpose (the CLI and server check it is one of Mien's; this store only keeps it readable).
+    case invalidPurpose(String)
     case notFound(String)
+    /// The key database could not be read or written: SQLite failed, or a row holds what Mien never writes (a NULL,
+    /// a number where text belongs), because the file was edited outside Mien.
+    case storeFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -35,8 +40,14 @@ public enum APIKeyError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "('mien keys revoke \(name)') and create it anew."
         case .invalidName(let name):
             return "'\(name)' cannot name a key: use 1–64 letters, digits, '.', '_' or '-'."
+        case .invalidPurpose(let purpose):
+            return "\(purpose.debugDescription) cannot be a key's purpose: give one of the purposes "
+                + "'mien keys create --help' lists."
         case .notFound(let name):
             return "no key named '\(name)'; 'mien keys list' shows the keys."
+        case .storeFailed(let path, let reason):
+            return "\(path): the key database cannot be used (\(reason)). If it was edited outside Mien, restore it "
+                + "from a copy, or move it away and make the keys anew with 'mien keys create'."
         }
     }
 }
@@ -73,10 +84,13 @@ public final class APIKeyStore: Sendable {
     /// Makes a key and returns it with its secret; the secret is shown this once and never stored.
     public func create(name: String, purpose: String, now: Date = Date()) throws -> (key: APIKey, secret: String) {
         guard Self.isValidName(name) else { throw APIKeyError.invalidName(name) }
+        // SQLite keeps a NUL inside text, but GRDB reads text back only up to it: a key made with one would not
+        // be found as made (found by the api_keys fuzz harness). Purposes are lower-case words joined by '-'.
+        guard Self.isValidPurpose(purpose) else { throw APIKeyError.invalidPurpose(purpose) }
         let secret = "mien_" + Self.randomHex(bytes: 32)
         let key = APIKey(name: name, purpose: purpose, prefix: String(secret.prefix(12)),
                          secretHash: Self.hash(secret), created: now.timeIntervalSince1970, revoked: nil)
-        try queue.write { db in
+        try write { db in
             if try APIKey.fetchOne(db, key: name) != nil { throw APIKeyError.nameTaken(name) }
             try key.insert(db)
         }
@@ -86,24 +100,24 @@ public final class APIKeyStore: Sendable {
     /// The key a secret belongs to, revoked or not; nil when no key has that secret.
     public func key(forSecret secret: String) throws -> APIKey? {
         let hash = Self.hash(secret)
-        return try queue.read { db in
+        return try read { db in
             try APIKey.filter(Column("secretHash") == hash).fetchOne(db)
         }
     }
 
     public func list() throws -> [APIKey] {
-        try queue.read { db in try APIKey.order(Column("created"), Column("name")).fetchAll(db) }
+        try read { db in try APIKey.order(Column("created"), Column("name")).fetchAll(db) }
     }
 
     /// True when any key is valid (a server bound beyond loopback needs one).
     public func hasValidKeys() throws -> Bool {
-        try queue.read { db in try APIKey.filter(Column("revoked") == nil).fetchCount(db) > 0 }
+        try read { db in try APIKey.filter(Column("revoked") == nil).fetchCount(db) > 0 }
     }
 
     /// Revokes a key by name: requests with it are refused from then on. Revoking twice keeps the first time.
     @discardableResult
     public func revoke(name: String, now: Date = Date()) throws -> APIKey {
-        try queue.write { db in
+        try write { db in
             guard var key = try APIKey.fetchOne(db, key: name) else { throw APIKeyError.notFound(name) }
             if key.revoked == nil {
                 key.revoked = now.timeIntervalSince1970
@@ -113,6 +127,20 @@ public final class APIKeyStore: Sendable {
         }
     }
 
+    /// GRDB throws its own errors (a row that does not decode as an `APIKey`, SQLite's); callers get `APIKeyError`.
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.read(body) } catch { throw typed(error) }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.write(body) } catch { throw typed(error) }
+    }
+
+    private func typed(_ error: Error) -> Error {
+        if error is APIKeyError { return error }
+        return APIKeyError.storeFailed(path: url.path, reason: "\(error)")
+    }
+
     static func hash(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
@@ -120,6 +148,11 @@ public final class APIKeyStore: Sendable {
     static func randomHex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    static func isValidPurpose(_ purpose: String) -> Bool {
+        !purpose.isEmpty && purpose.count <= 64
+            && purpose.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || $0 == "-" }
     }
 
     static func isValidName(_ name: String) -> Bool {
