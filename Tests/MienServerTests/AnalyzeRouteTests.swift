@@ -95,6 +95,11 @@ final class AnalyzeRouteTests: XCTestCase {
             // A PNG header announcing 30000×30000 pixels: refused from the header, before any decoding.
             try await expect("/v1/analyze", body: Self.pngHeader(width: 30000, height: 30000), status: .contentTooLarge,
                              code: "too_many_pixels")
+            // Sides whose product overflows Int (found by the mutation run: the refusal's message multiplied them and
+            // trapped, which would have ended the server process): still a 413.
+            try await expect("/v1/analyze", body: try Data(contentsOf: TestSupport.repository
+                                .appendingPathComponent("fuzz/regressions/media_png_sides_overflow_int.png")),
+                             status: .contentTooLarge, code: "too_many_pixels")
             try await expect("/v1/analyze", body: Data(count: 3 << 20), status: .contentTooLarge, code: "body_too_large")
             try await expect("/v1/analyze", body: Data(), status: .badRequest, code: "empty_body")
             try await expect("/v1/analyze", headers: [.contentType: "multipart/form-data; boundary=xyz"],
