@@ -16,21 +16,7 @@
 import Foundation
 import GRDB
 
-private struct FuzzBytes {
-    let bytes: [UInt8]
-    var position = 0
-    var isEmpty: Bool { position >= bytes.count }
-    mutating func byte() -> UInt8 {
-        guard position < bytes.count else { return 0 }
-        defer { position += 1 }
-        return bytes[position]
-    }
-    mutating func raw(_ maxCount: Int) -> [UInt8] {
-        let n = min(Int(byte()) % (maxCount + 1), bytes.count - position)
-        defer { position += n }
-        return n > 0 ? Array(bytes[position..<position + n]) : []
-    }
-    mutating func text(_ maxCount: Int) -> String { String(decoding: raw(maxCount), as: UTF8.self) }
+extension FuzzBytes {
     mutating func value() -> DatabaseValue {
         switch byte() % 6 {
         case 0: return .null
@@ -43,12 +29,7 @@ private struct FuzzBytes {
     }
 }
 
-/// On tmpfs where there is one: every write of the store is an fsync (synchronous = FULL).
-private let folder: URL = {
-    let shm = URL(fileURLWithPath: "/dev/shm")
-    let base = FileManager.default.fileExists(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
-    return base.appendingPathComponent("mien-fuzz-keys-\(getpid())")
-}()
+private let folder = fuzzScratchPath("keys")
 private let keysURL = folder.appendingPathComponent("keys.sqlite")
 
 /// The store as the server opens it, two keys made once (their secrets are random, so they are kept here), and a

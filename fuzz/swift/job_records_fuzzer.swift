@@ -11,27 +11,7 @@
 import Foundation
 import GRDB
 
-private struct FuzzBytes {
-    let bytes: [UInt8]
-    var position = 0
-    var isEmpty: Bool { position >= bytes.count }
-    mutating func byte() -> UInt8 {
-        guard position < bytes.count else { return 0 }
-        defer { position += 1 }
-        return bytes[position]
-    }
-    mutating func int64() -> Int64 {
-        let kind = byte()
-        if kind & 0x80 == 0 { return Int64(Int8(bitPattern: kind << 1) >> 1) }
-        var v: UInt64 = 0
-        for _ in 0..<8 { v = v << 8 | UInt64(byte()) }
-        return Int64(bitPattern: v)
-    }
-    mutating func raw(_ maxCount: Int) -> [UInt8] {
-        let n = min(Int(byte()) % (maxCount + 1), bytes.count - position)
-        defer { position += n }
-        return n > 0 ? Array(bytes[position..<position + n]) : []
-    }
+extension FuzzBytes {
     mutating func value() -> DatabaseValue {
         switch byte() % 7 {
         case 0: return .null
@@ -46,11 +26,7 @@ private struct FuzzBytes {
     }
 }
 
-private let folder: URL = {
-    let shm = URL(fileURLWithPath: "/dev/shm")
-    let base = FileManager.default.fileExists(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
-    return base.appendingPathComponent("mien-fuzz-jobs-\(getpid())")
-}()
+private let folder = fuzzScratchPath("jobs")
 private let runURL = folder.appendingPathComponent("run.sqlite")
 private let manifest = RunManifest(fingerprint: "fp", options: "{}", models: "m", expressionClasses: ["a", "b"])
 private let newTasks = (0..<6).map {

@@ -14,28 +14,7 @@ import Crypto
 import Foundation
 import GRDB
 
-private struct FuzzBytes {
-    let bytes: [UInt8]
-    var position = 0
-    var isEmpty: Bool { position >= bytes.count }
-    mutating func byte() -> UInt8 {
-        guard position < bytes.count else { return 0 }
-        defer { position += 1 }
-        return bytes[position]
-    }
-    mutating func int64() -> Int64 {
-        // Small numbers most of the time (positions and counts near the chain), any 64-bit value otherwise.
-        let kind = byte()
-        if kind & 0x80 == 0 { return Int64(Int8(bitPattern: kind << 1) >> 1) }
-        var v: UInt64 = 0
-        for _ in 0..<8 { v = v << 8 | UInt64(byte()) }
-        return Int64(bitPattern: v)
-    }
-    mutating func raw(_ maxCount: Int) -> [UInt8] {
-        let n = min(Int(byte()) % (maxCount + 1), bytes.count - position)
-        defer { position += n }
-        return n > 0 ? Array(bytes[position..<position + n]) : []
-    }
+extension FuzzBytes {
     mutating func value() -> DatabaseValue {
         switch byte() % 6 {
         case 0: return .null
@@ -154,8 +133,7 @@ private func fuzzAuditLog(_ input: inout FuzzBytes) {
 }
 
 /// On tmpfs where there is one: a file is written for every input.
-private let lineFile = (FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm")
-                        : FileManager.default.temporaryDirectory).appendingPathComponent("mien-fuzz-lines-\(getpid())")
+private let lineFile = fuzzScratchPath("lines")
 
 private func fuzzResultLines(_ bytes: ArraySlice<UInt8>) {
     do {
