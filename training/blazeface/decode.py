@@ -239,12 +239,17 @@ class BlazeFace:
         lb_bgr, lb = letterbox_image(bgr, self.spec.size)
         reg, cls = self.forward(to_blob(cv2.cvtColor(lb_bgr, cv2.COLOR_BGR2RGB)))
         dets = weighted_nms(decode(reg, cls, self.anchors, self.spec, self.min_score), self.spec.nms_iou)
-        for d in dets:
-            x, y = lb.to_image(d.box[[0, 2]], d.box[[1, 3]])
-            d.box = np.array([x[0], y[0], x[1], y[1]])
-            kx, ky = lb.to_image(d.keypoints[:, 0], d.keypoints[:, 1])
-            d.keypoints = np.stack([kx, ky], axis=1)
-        return dets
+        return to_image(dets, lb)
+
+
+def to_image(dets, lb):
+    """Maps detections (box and keypoints) from the letterboxed square back to original-image pixels, in place."""
+    for d in dets:
+        x, y = lb.to_image(d.box[[0, 2]], d.box[[1, 3]])
+        d.box = np.array([x[0], y[0], x[1], y[1]])
+        kx, ky = lb.to_image(d.keypoints[:, 0], d.keypoints[:, 1])
+        d.keypoints = np.stack([kx, ky], axis=1)
+    return dets
 
 
 def read_bgr(path: str) -> np.ndarray:

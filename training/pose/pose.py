@@ -141,12 +141,7 @@ class PoseModels:
         self.det.setInput(bf.to_blob(cv2.cvtColor(lb_bgr, cv2.COLOR_BGR2RGB)), "input")
         reg, cls = self.det.forward(["regressors", "classificators"])
         dets = bf.weighted_nms(decode(reg, cls, self.anchors, DETECTOR), DETECTOR.nms_iou)
-        for d in dets:
-            x, y = lb.to_image(d.box[[0, 2]], d.box[[1, 3]])
-            d.box = np.array([x[0], y[0], x[1], y[1]])
-            kx, ky = lb.to_image(d.keypoints[:, 0], d.keypoints[:, 1])
-            d.keypoints = np.stack([kx, ky], axis=1)
-        return dets
+        return bf.to_image(dets, lb)
 
     def crop(self, bgr: np.ndarray, roi: Roi) -> np.ndarray:
         crop = cv2.warpAffine(bgr, roi.matrix(), (CROP, CROP), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
