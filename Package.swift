@@ -87,7 +87,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // What the test targets share: the one process runner, sample and fixture paths, fake stages.
-        .target(name: "MienTesting", dependencies: ["Mien", "MienCore", "MienVision"]),
+        .target(name: "MienTesting", dependencies: ["Mien", "MienCore", "MienVision", "MienStore"]),
         .testTarget(name: "MienCoreTests", dependencies: ["MienCore"]),
         .testTarget(name: "MienVisionTests", dependencies: ["MienVision", "Mien", "MienTesting"]),
         .testTarget(name: "MienStoreTests", dependencies: ["MienStore", "MienTesting"]),

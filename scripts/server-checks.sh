@@ -163,6 +163,27 @@ else
   echo "FAIL: video job after restart: state $(job_field state), requeued at shutdown: $requeued, $rows CSV rows"
   failures=$((failures + 1))
 fi
+
+# 4. kill -9 mid-job: the job is in the job store as `running`; the next server queues it again and finishes it (the
+#    upload acknowledged with 202 is never lost).
+job="$(curl -s -X POST --data-binary @"$video" "$base/v1/videos" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+for _ in $(seq 1 300); do [ "$(job_field frames_analysed 2>/dev/null || echo 0)" -gt 0 ] 2>/dev/null && break; sleep 0.1; done
+echo "video job $job: $(job_field state) with $(job_field frames_analysed) frames analysed at kill -9"
+kill -KILL "$server"; wait "$server" 2>/dev/null || true
+MIEN_HOME="$work" "$MIEN" serve --host 127.0.0.1 --port "$port" --rate-limit 0 --operator-name "server-checks" \
+  >"$work/serve3.log" 2>&1 &
+server=$!
+for _ in $(seq 1 120); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 1 600); do [ "$(job_field state 2>/dev/null)" = done ] && break; sleep 0.5; done
+rows="$(curl -s "$base/v1/videos/$job/result?format=csv" | tail -n +2 | wc -l)"
+grep -q "interrupted by the last stop" "$work/serve3.log" && recovered=yes || recovered=no
+if [ "$(job_field state)" = done ] && [ "$recovered" = yes ] && [ "$rows" -gt 400 ]; then
+  echo "ok: the video job running at kill -9 was recovered and finished after the restart ($rows CSV rows)"
+  passes=$((passes + 1))
+else
+  echo "FAIL: video job after kill -9: state $(job_field state), recovered at start: $recovered, $rows CSV rows"
+  failures=$((failures + 1))
+fi
 kill -TERM "$server"; wait "$server" || true
 trap 'rm -rf "$work"' EXIT
 echo "server-checks: $passes passed, $failures failed"

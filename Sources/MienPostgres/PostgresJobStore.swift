@@ -297,33 +297,85 @@ public final class PostgresJobStore: JobStore {
         }
     }
 
+    static let taskColumns = "id, input, kind, key, state, attempts, last_error, finished, created, started"
+    typealias TaskColumns = (Int64, String, String, String, String, Int, String?, Double?, Double, Double?)
+
+    static func storedTask(_ c: TaskColumns) -> StoredTask {
+        StoredTask(id: c.0, input: c.1, kind: MediaKind(rawValue: c.2) ?? .image, key: c.3,
+                   state: TaskState(rawValue: c.4) ?? .queued, attempts: c.5, lastError: c.6, finished: c.7,
+                   created: c.8, started: c.9)
+    }
+
     /// Reads task by task (one query per task for its rows), so memory holds one task's rows at a time.
     public func forEachTask(_ body: (StoredTask, [StoredResultRow]) throws -> Void) throws {
         let tasks: [StoredTask] = try perform { client, logger in
             var out: [StoredTask] = []
+            let rows = try await client.query("SELECT \(unescaped: Self.taskColumns) FROM task ORDER BY input",
+                                              logger: logger)
+            for try await columns in rows.decode(TaskColumns.self) { out.append(Self.storedTask(columns)) }
+            return out
+        }
+        for task in tasks { try body(task, try results(ofTask: task.id)) }
+    }
+
+    // MARK: - One task at a time
+
+    public func task(input: String) throws -> StoredTask? {
+        try perform { client, logger in
+            let rows = try await client.query("SELECT \(unescaped: Self.taskColumns) FROM task WHERE input = \(input)",
+                                              logger: logger)
+            for try await columns in rows.decode(TaskColumns.self) {
+                return Self.storedTask(columns)
+            }
+            return nil
+        }
+    }
+
+    public func results(ofTask id: Int64) throws -> [StoredResultRow] {
+        try perform { client, logger in
+            var out: [StoredResultRow] = []
             let rows = try await client.query("""
-                SELECT id, input, kind, key, state, attempts, last_error, finished FROM task ORDER BY input
+                SELECT seq, kind, payload FROM result WHERE task_id = \(id) ORDER BY seq
                 """, logger: logger)
-            for try await (id, input, kind, key, state, attempts, error, finished)
-                    in rows.decode((Int64, String, String, String, String, Int, String?, Double?).self) {
-                out.append(StoredTask(id: id, input: input, kind: MediaKind(rawValue: kind) ?? .image, key: key,
-                                      state: TaskState(rawValue: state) ?? .queued, attempts: attempts,
-                                      lastError: error, finished: finished))
+            for try await (seq, kind, payload) in rows.decode((Int, String, String).self) {
+                out.append(StoredResultRow(seq: seq, kind: kind, json: payload))
             }
             return out
         }
-        for task in tasks {
-            let rows: [StoredResultRow] = try perform { client, logger in
-                var out: [StoredResultRow] = []
-                let rows = try await client.query("""
-                    SELECT seq, kind, payload FROM result WHERE task_id = \(task.id) ORDER BY seq
-                    """, logger: logger)
-                for try await (seq, kind, payload) in rows.decode((Int, String, String).self) {
-                    out.append(StoredResultRow(seq: seq, kind: kind, json: payload))
-                }
-                return out
+    }
+
+    public func release(_ task: ClaimedTask) throws -> Bool {
+        try perform { client, logger in
+            let rows = try await client.query("""
+                UPDATE task SET state = 'queued', attempts = greatest(0, attempts - 1), lease_owner = NULL,
+                  lease_expires = NULL, started = NULL
+                WHERE id = \(task.id) AND lease_owner = \(task.owner) AND attempts = \(task.attempt) AND state = 'running'
+                RETURNING id
+                """, logger: logger)
+            for try await _ in rows { return true }
+            return false
+        }
+    }
+
+    public func remove(input: String) throws -> Bool {
+        try perform { client, logger in
+            let rows = try await client.query("DELETE FROM task WHERE input = \(input) RETURNING id", logger: logger)
+            for try await _ in rows { return true }
+            return false
+        }
+    }
+
+    public func ended(before cutoff: Double) throws -> [StoredTask] {
+        try perform { client, logger in
+            let rows = try await client.query("""
+                SELECT \(unescaped: Self.taskColumns) FROM task WHERE state IN ('done', 'failed', 'parked')
+                AND coalesce(finished, started, created) < \(cutoff) ORDER BY id
+                """, logger: logger)
+            var out: [StoredTask] = []
+            for try await columns in rows.decode(TaskColumns.self) {
+                out.append(Self.storedTask(columns))
             }
-            try body(task, rows)
+            return out
         }
     }
 

@@ -62,6 +62,16 @@ public final class MienServer: Sendable {
         self.keys = keys
         self.logger = logger
         let home = configuration.homeURL
+        // Opened before the models load, so a second server on the same home is refused at once.
+        let jobs: SQLiteJobStore
+        do {
+            try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            jobs = try SQLiteJobStore(url: home.appendingPathComponent("video-jobs.sqlite"), exclusive: true)
+        } catch JobStoreError.runInUse(let path, let holder) {
+            throw ServerStartError.badConfiguration("\(path): another 'mien serve' (\(holder)) uses this home for its "
+                + "video jobs. Stop it, or give this server its own home (MIEN_HOME, or 'home' in the config file).")
+        }
         base = Governance(purpose: .localDefault, actor: configuration.localActor, home: home,
                           auditDatabase: configuration.auditDatabase.map { URL(fileURLWithPath: $0) })
         auth = try KeyAuthenticator(keys: keys, configuration: configuration, base: base)
@@ -75,7 +85,7 @@ public final class MienServer: Sendable {
         liveSlots = LiveSlots(limit: engine.configuration.instances - 1)
         // A live connection's frames go through a pipe; a write after its reader closed must fail, not kill us.
         signal(SIGPIPE, SIG_IGN)
-        videos = try VideoJobs(store: VideoJobStore(url: home.appendingPathComponent("videos.sqlite")),
+        videos = try VideoJobs(store: jobs,
                                folder: home.appendingPathComponent("videos", isDirectory: true),
                                engine: engine, auth: auth, retentionSeconds: configuration.videoRetentionSeconds,
                                operatorName: configuration.operatorName, logger: logger)
@@ -110,8 +120,8 @@ public final class MienServer: Sendable {
     /// go back to the queue) and returns.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let recovered = try videos.recover()
-        if !recovered.requeued.isEmpty || !recovered.failed.isEmpty {
-            logger.notice("video jobs interrupted by the last stop: requeued \(recovered.requeued), failed \(recovered.failed)")
+        if recovered > 0 {
+            logger.notice("\(recovered) video job(s) interrupted by the last stop: queued again (or parked after \(VideoJobs.maxAttempts) starts)")
         }
         let app = application(onListening: onListening)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

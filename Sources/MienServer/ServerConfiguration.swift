@@ -39,7 +39,7 @@ public struct ServerConfiguration: Sendable, Codable {
     public var localActor = "local-user"
     /// `Access-Control-Allow-Origin` for the API; nil = no CORS headers (browsers then allow same-origin only).
     public var corsOrigin: String?
-    /// Folder for the server's files: keys.sqlite, videos.sqlite, videos/; the audit log is the governance's.
+    /// Folder for the server's files: keys.sqlite, video-jobs.sqlite, videos/; the audit log is the governance's.
     public var home: String?
     /// Where the API keys are; default `home/keys.sqlite`.
     public var keysDatabase: String?

@@ -79,26 +79,51 @@ final class MediaRouteTests: XCTestCase {
         }
     }
 
+    /// The server's video jobs are tasks of the batch job store: a crash leaves them `running`; the next server
+    /// queues them again once, parks (shows `failed` with the reason) those started twice, and removes job folders
+    /// that never became tasks.
     func testJobsLeftRunningByACrashAreRequeuedOnceThenFailedWithAReason() throws {
         let home = try TestSupport.temporaryDirectory(self)
-        let store = try VideoJobStore(url: home.appendingPathComponent("videos.sqlite"))
-        let now = Date().timeIntervalSince1970
-        func job(_ id: String, attempts: Int) -> VideoJob {
-            VideoJob(id: id, state: .running, actor: "a", purpose: "personal-use", measuresOnly: false,
-                     folder: home.path, created: now, updated: now, framesAnalysed: 10, framesExpected: 20,
-                     attempts: attempts, failure: nil)
+        let videos = home.appendingPathComponent("videos", isDirectory: true)
+        func folder(_ id: String) throws -> URL {
+            let dir = videos.appendingPathComponent(id, isDirectory: true)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data("not analysed".utf8).write(to: dir.appendingPathComponent("input"))
+            return dir
         }
-        try store.insert(job("first-crash", attempts: 1))
-        try store.insert(job("second-crash", attempts: 2))
+        do {
+            // What a server killed twice leaves behind.
+            let store = try SQLiteJobStore(url: home.appendingPathComponent("video-jobs.sqlite"), exclusive: true)
+            for id in ["crashed-twice", "crashed-once"] {
+                let dir = try folder(id)
+                let spec = VideoJobSpec(id: id, actor: "local-user", purpose: "personal-use", measuresOnly: false)
+                try JSONEncoder().encode(spec).write(to: dir.appendingPathComponent("job.json"))
+                _ = try store.prepare(VideoJobs.manifest, tasks: [
+                    NewTask(input: dir.appendingPathComponent("input").path, kind: .video, key: id)])
+            }
+            XCTAssertEqual(try store.claim(worker: "killed-1")?.key, "crashed-twice")
+            XCTAssertEqual(try store.recoverInterrupted(maxAttempts: VideoJobs.maxAttempts), 1)
+            XCTAssertEqual(try store.claim(worker: "killed-2")?.attempt, 2)
+            XCTAssertEqual(try store.claim(worker: "killed-2")?.key, "crashed-once")
+            _ = try folder("upload-cut-off")   // no job.json, no task
+        }
         // A new server over the same files (a restart) recovers them.
         let server = try ServerHarness.server(home: home)
-        let recovered = try server.videos.recover()
-        XCTAssertEqual(recovered.requeued, ["first-crash"])
-        XCTAssertEqual(recovered.failed, ["second-crash"])
-        XCTAssertEqual(try store.job(id: "first-crash")?.state, .queued)
-        let failed = try XCTUnwrap(try store.job(id: "second-crash"))
-        XCTAssertEqual(failed.state, .failed)
-        XCTAssertTrue(failed.failure?.contains("stopped 2 times") == true, failed.failure ?? "")
+        XCTAssertEqual(try server.videos.recover(), 2)
+        let once = try XCTUnwrap(try server.videos.job(id: "crashed-once"))
+        XCTAssertEqual(once.state, "queued")
+        XCTAssertNil(once.failure)
+        let twice = try XCTUnwrap(try server.videos.job(id: "crashed-twice"))
+        XCTAssertEqual(twice.state, "failed")
+        XCTAssertEqual(twice.task.state, .parked)
+        XCTAssertTrue(twice.failure?.contains("stopped 2 times") == true, twice.failure ?? "")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: videos.appendingPathComponent("upload-cut-off").path),
+                       "a job folder without a task is removed at start-up")
+        XCTAssertNil(try server.videos.job(id: "../video-jobs.sqlite"), "ids are names, not paths")
+        // A second server on the same home is refused: it would requeue the first one's running job.
+        XCTAssertThrowsError(try ServerHarness.server(home: home)) { error in
+            XCTAssertTrue("\(error)".contains("another 'mien serve'"), "\(error)")
+        }
     }
 
     /// A 16-bit mono WAV of a 220 Hz tone with harmonics (voice-like enough for the prosody stages).

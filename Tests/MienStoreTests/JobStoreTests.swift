@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MienTesting
 import XCTest
 @testable import MienStore
 
@@ -15,6 +16,10 @@ final class JobStoreTests: XCTestCase {
 
     func tasks(_ n: Int, prefix: String = "/corpus/img") -> [NewTask] {
         (0..<n).map { NewTask(input: "\(prefix)\($0).png", kind: .image, key: "key-\($0)") }
+    }
+
+    func testOneTaskAtATimeForTheServersVideoJobs() throws {
+        try JobStoreContract.checkOneTaskAtATime(try SQLiteJobStore(url: runFile, exclusive: true))
     }
 
     func testTasksAreWrittenQueuedAndCompletedExactlyOnce() throws {

@@ -102,6 +102,10 @@ final class BatchPostgresTests: XCTestCase {
         }
     }
 
+    func testOneTaskAtATimeForTheServersVideoJobs() throws {
+        try JobStoreContract.checkOneTaskAtATime(try freshStore())
+    }
+
     func testAFailingTaskIsRetriedThenParkedWithItsLastError() throws {
         let store = try freshStore(maxAttempts: 2)
         _ = try store.prepare(manifest, tasks: [NewTask(input: "/poison.png", kind: .image, key: "p")])

@@ -17,20 +17,21 @@ struct VideoJobStatus: Codable {
     /// Where the results are, once done.
     var results: [String: String]?
 
-    init(_ job: VideoJob) {
-        id = job.id
-        state = job.state.rawValue
+    init(_ job: VideoJobView) {
+        id = job.spec.id
+        state = job.state
         frames_analysed = job.framesAnalysed
         frames_expected = job.framesExpected
-        progress = job.state == .done ? 1 : job.framesExpected > 0
+        progress = job.task.state == .done ? 1 : job.framesExpected > 0
             ? min(1, Double(job.framesAnalysed) / Double(job.framesExpected)) : 0
         let iso = ISO8601DateFormatter()
-        created = iso.string(from: Date(timeIntervalSince1970: job.created))
-        updated = iso.string(from: Date(timeIntervalSince1970: job.updated))
+        let made = job.task.created ?? 0
+        created = iso.string(from: Date(timeIntervalSince1970: made))
+        updated = iso.string(from: Date(timeIntervalSince1970: job.task.finished ?? job.task.started ?? made))
         failure = job.failure
-        if job.state == .done {
+        if job.task.state == .done {
             results = Dictionary(uniqueKeysWithValues: VideoJobs.outputs.keys.map {
-                ($0, "/v1/videos/\(job.id)/result?format=\($0)")
+                ($0, "/v1/videos/\(id)/result?format=\($0)")
             })
         }
     }
@@ -46,8 +47,7 @@ extension MienServer {
         router.get("/v1/videos/:id/result") { request, context in try self.videoResult(request, context) }
         router.delete("/v1/videos/:id") { request, context -> Response in
             let job = try self.ownedJob(request, context)
-            try? FileManager.default.removeItem(at: self.videos.jobFolder(job.id))
-            try self.videos.store.delete(id: job.id)
+            try self.videos.delete(id: job.spec.id)
             return Response(status: .noContent)
         }
     }
@@ -63,7 +63,7 @@ extension MienServer {
                            message: "send the video as the raw request body (e.g. curl --data-binary @clip.mp4), "
                            + "not as a multipart form.")
         }
-        if try videos.store.count(in: [.queued, .running]) >= configuration.maxVideoJobs {
+        if try videos.active() >= configuration.maxVideoJobs {
             throw APIError(.serviceUnavailable, code: "busy",
                            message: "\(configuration.maxVideoJobs) videos are already waiting or running; retry later.",
                            retryAfter: 30)
@@ -75,7 +75,7 @@ extension MienServer {
         let id = UUID().uuidString.lowercased()
         let dir = videos.jobFolder(id)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let input = dir.appendingPathComponent("input")
+        let input = videos.inputURL(id)
         var kept = false
         defer { if !kept { try? FileManager.default.removeItem(at: dir) } }
         FileManager.default.createFile(atPath: input.path, contents: nil)
@@ -105,12 +105,12 @@ extension MienServer {
             throw APIError(api.status, code: api.code,
                            message: api.message.replacingOccurrences(of: input.path, with: "the upload"))
         }
-        let now = Date().timeIntervalSince1970
-        let job = VideoJob(id: id, state: .queued, actor: caller.name, purpose: caller.purpose.rawValue,
-                           measuresOnly: measuresOnly, folder: dir.path, created: now, updated: now,
-                           framesAnalysed: 0, framesExpected: 0, attempts: 0, failure: nil)
-        try videos.store.insert(job)
+        try videos.enqueue(VideoJobSpec(id: id, actor: caller.name, purpose: caller.purpose.rawValue,
+                                        measuresOnly: measuresOnly))
         kept = true
+        guard let job = try videos.job(id: id) else {
+            throw APIError(.internalServerError, code: "job_lost", message: "the job was queued but cannot be read back.")
+        }
         var response = try Self.json(VideoJobStatus(job))
         response.status = .accepted
         response.headers[.location] = "/v1/videos/\(id)"
@@ -118,10 +118,10 @@ extension MienServer {
     }
 
     /// The job named in the path, if the caller owns it (others get 404: ids are not shared between keys).
-    func ownedJob(_ request: Request, _ context: ServerContext) throws -> VideoJob {
+    func ownedJob(_ request: Request, _ context: ServerContext) throws -> VideoJobView {
         let caller = try auth.caller(for: request)
         let id = context.parameters.get("id") ?? ""
-        guard let job = try videos.store.job(id: id), job.actor == caller.name else {
+        guard let job = try videos.job(id: id), job.spec.actor == caller.name else {
             throw APIError(.notFound, code: "no_such_job",
                            message: "no video job '\(id)' for this key; it may have been deleted or expired.")
         }
@@ -131,12 +131,13 @@ extension MienServer {
     func videoResult(_ request: Request, _ context: ServerContext) throws -> Response {
         let job = try ownedJob(request, context)
         let format = try QueryFlags(request: request).choice("format", of: ["jsonl", "csv", "html"]) ?? "jsonl"
-        guard job.state == .done else {
+        let id = job.spec.id
+        guard job.task.state == .done else {
             throw APIError(.conflict, code: "not_ready",
-                           message: "video job \(job.id) is \(job.state.rawValue)"
-                           + (job.failure.map { ": \($0)" } ?? "; poll GET /v1/videos/\(job.id) until it is done."))
+                           message: "video job \(id) is \(job.state)"
+                           + (job.failure.map { ": \($0)" } ?? "; poll GET /v1/videos/\(id) until it is done."))
         }
-        let file = videos.jobFolder(job.id).appendingPathComponent(VideoJobs.outputs[format] ?? "frames.jsonl")
+        let file = videos.jobFolder(id).appendingPathComponent(VideoJobs.outputs[format] ?? "frames.jsonl")
         let data = try Data(contentsOf: file)
         let type = ["jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8",
                     "html": "text/html; charset=utf-8"][format] ?? "application/octet-stream"

@@ -48,6 +48,26 @@ public protocol JobStore: Sendable {
     /// True when other processes work on the same tasks: a worker that finds the queue empty waits for tasks still
     /// running elsewhere (their leases may expire and come back) instead of ending.
     var isShared: Bool { get }
+
+    // MARK: One task at a time (the server's video jobs: each upload is a task, looked up by its input path)
+
+    /// The task of `input`, or nil when there is none.
+    func task(input: String) throws -> StoredTask?
+
+    /// The result rows of one task, in order.
+    func results(ofTask id: Int64) throws -> [StoredResultRow]
+
+    /// Puts a task its worker stops on purpose (a graceful shutdown) back in the queue, guarded like `complete`; the
+    /// stopped attempt does not count. False when the task was no longer held by `task.owner`.
+    @discardableResult
+    func release(_ task: ClaimedTask) throws -> Bool
+
+    /// Deletes the task of `input` with its result rows; false when there was none.
+    @discardableResult
+    func remove(input: String) throws -> Bool
+
+    /// Tasks that ended (done, failed or parked) before `cutoff` (seconds since 1970), for retention.
+    func ended(before cutoff: Double) throws -> [StoredTask]
 }
 
 extension JobStore {
@@ -172,9 +192,12 @@ public struct StoredTask: Sendable, Hashable {
     public var attempts: Int
     public var lastError: String?
     public var finished: Double?
+    /// When the task was added, and when its last attempt started (seconds since 1970).
+    public var created: Double?
+    public var started: Double?
 
     public init(id: Int64, input: String, kind: MediaKind, key: String, state: TaskState, attempts: Int,
-                lastError: String?, finished: Double?) {
+                lastError: String?, finished: Double?, created: Double? = nil, started: Double? = nil) {
         self.id = id
         self.input = input
         self.kind = kind
@@ -183,6 +206,8 @@ public struct StoredTask: Sendable, Hashable {
         self.attempts = attempts
         self.lastError = lastError
         self.finished = finished
+        self.created = created
+        self.started = started
     }
 }
 

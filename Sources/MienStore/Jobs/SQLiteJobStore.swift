@@ -265,27 +265,76 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    static let taskColumns = "id, input, kind, key, state, attempts, lastError, finished, created, started"
+
+    private func storedTask(_ t: Row) throws -> StoredTask {
+        StoredTask(id: try taskReader.required(t, "id"), input: try taskReader.required(t, "input"),
+                   kind: MediaKind(rawValue: try taskReader.required(t, "kind")) ?? .image,
+                   key: try taskReader.required(t, "key"),
+                   state: TaskState(rawValue: try taskReader.required(t, "state")) ?? .queued,
+                   attempts: try taskReader.required(t, "attempts"),
+                   lastError: try taskReader.optional(t, "lastError"),
+                   finished: try taskReader.optional(t, "finished"),
+                   created: try taskReader.optional(t, "created"), started: try taskReader.optional(t, "started"))
+    }
+
+    private func resultRows(_ statement: Statement, task id: Int64) throws -> [StoredResultRow] {
+        try Row.fetchAll(statement, arguments: [id]).map {
+            StoredResultRow(seq: try resultReader.required($0, "seq"), kind: try resultReader.required($0, "kind"),
+                            json: try resultReader.required($0, "payload"))
+        }
+    }
+
+    private static let resultsOfTask = "SELECT seq, kind, payload FROM result WHERE taskId = ? ORDER BY seq"
+
     public func forEachTask(_ body: (StoredTask, [StoredResultRow]) throws -> Void) throws {
         try read { db in
-            let rows = try db.makeStatement(sql: "SELECT seq, kind, payload FROM result WHERE taskId = ? ORDER BY seq")
-            let tasks = try Row.fetchCursor(db, sql: """
-                SELECT id, input, kind, key, state, attempts, lastError, finished FROM task ORDER BY input
-                """)
+            let rows = try db.makeStatement(sql: Self.resultsOfTask)
+            let tasks = try Row.fetchCursor(db, sql: "SELECT \(Self.taskColumns) FROM task ORDER BY input")
             while let t = try tasks.next() {
-                let task = StoredTask(id: try taskReader.required(t, "id"), input: try taskReader.required(t, "input"),
-                                      kind: MediaKind(rawValue: try taskReader.required(t, "kind")) ?? .image,
-                                      key: try taskReader.required(t, "key"),
-                                      state: TaskState(rawValue: try taskReader.required(t, "state")) ?? .queued,
-                                      attempts: try taskReader.required(t, "attempts"),
-                                      lastError: try taskReader.optional(t, "lastError"),
-                                      finished: try taskReader.optional(t, "finished"))
-                let stored = try Row.fetchAll(rows, arguments: [task.id]).map {
-                    StoredResultRow(seq: try resultReader.required($0, "seq"),
-                                    kind: try resultReader.required($0, "kind"),
-                                    json: try resultReader.required($0, "payload"))
-                }
-                try body(task, stored)
+                let task = try storedTask(t)
+                try body(task, try resultRows(rows, task: task.id))
             }
+        }
+    }
+
+    // MARK: - One task at a time
+
+    public func task(input: String) throws -> StoredTask? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.taskColumns) FROM task WHERE input = ?", arguments: [input])
+                .map(storedTask)
+        }
+    }
+
+    public func results(ofTask id: Int64) throws -> [StoredResultRow] {
+        try read { db in try resultRows(try db.makeStatement(sql: Self.resultsOfTask), task: id) }
+    }
+
+    public func release(_ task: ClaimedTask) throws -> Bool {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE task SET state = 'queued', attempts = max(0, attempts - 1), owner = NULL, started = NULL
+                WHERE id = ? AND owner = ? AND state = 'running'
+                """, arguments: [task.id, task.owner])
+            return db.changesCount == 1
+        }
+    }
+
+    public func remove(input: String) throws -> Bool {
+        try write { db in
+            // The result rows go with it (ON DELETE CASCADE; foreign keys are on).
+            try db.execute(sql: "DELETE FROM task WHERE input = ?", arguments: [input])
+            return db.changesCount == 1
+        }
+    }
+
+    public func ended(before cutoff: Double) throws -> [StoredTask] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.taskColumns) FROM task WHERE state IN ('done', 'failed', 'parked')
+                AND coalesce(finished, started, created) < ? ORDER BY id
+                """, arguments: [cutoff]).map(storedTask)
         }
     }
 }
