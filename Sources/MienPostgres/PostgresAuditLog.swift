@@ -33,6 +33,13 @@ public final class PostgresAuditLog: AuditSink, Sendable {
                       model_version text, policy text NOT NULL, decision text NOT NULL, operator_override text,
                       detail text, prev_hash text NOT NULL, hash text NOT NULL)
                     """, logger: logger)
+                // Each append carries a delivery id, so an append retried after its COMMIT's answer was lost (the
+                // connection dropped after the server committed) finds its record instead of writing it twice. Not
+                // part of the hash chain: it says how a record was delivered, not what happened.
+                try await db.query("ALTER TABLE audit_record ADD COLUMN IF NOT EXISTS append_id text", logger: logger)
+                try await db.query("""
+                    CREATE UNIQUE INDEX IF NOT EXISTS audit_record_append_id ON audit_record (append_id)
+                    """, logger: logger)
                 try await db.query("""
                     CREATE TABLE IF NOT EXISTS audit_seal (
                       id int PRIMARY KEY CHECK (id = 1), count bigint NOT NULL, head_hash text NOT NULL, mac text NOT NULL)
@@ -43,12 +50,22 @@ public final class PostgresAuditLog: AuditSink, Sendable {
 
     @discardableResult
     public func append(_ entry: AuditEntry, at date: Date) throws -> AuditRecord {
+        try append(entry, at: date, appendID: UUID().uuidString.lowercased())
+    }
+
+    /// One append, retried (by `perform`) while the database is unreachable. `appendID` is the same on every try:
+    /// a try that finds its record already there (an earlier try committed, its answer lost) returns that record.
+    @discardableResult
+    func append(_ entry: AuditEntry, at date: Date, appendID: String) throws -> AuditRecord {
         let keyBytes = self.keyBytes
         let location = self.location
         return try store.perform { client, logger in
             let key = SymmetricKey(data: keyBytes)
             return try await client.withTransaction(logger: logger) { db in
                 try await db.query("SELECT pg_advisory_xact_lock(\(Self.lockID))", logger: logger)
+                if let earlier = try await Self.records(db, logger: logger, appendID: appendID).first {
+                    return earlier
+                }
                 let last = try await Self.records(db, logger: logger, lastOnly: true).first
                 let seal = try await Self.seal(db, logger: logger)
                 if let problem = AuditLog.headProblem(last: last, seal: seal, key: key) {
@@ -62,11 +79,11 @@ public final class PostgresAuditLog: AuditSink, Sendable {
                     prevHash: last?.hash ?? AuditRecord.genesisHash)
                 try await db.query("""
                     INSERT INTO audit_record (seq, time, event, actor, purpose, input_digest, source, produced,
-                      model_version, policy, decision, operator_override, detail, prev_hash, hash)
+                      model_version, policy, decision, operator_override, detail, prev_hash, hash, append_id)
                     VALUES (\(record.seq), \(record.time), \(record.event), \(record.actor), \(record.purpose),
                       \(record.inputDigest), \(record.source), \(record.produced), \(record.modelVersion),
                       \(record.policy), \(record.decision), \(record.operatorOverride), \(record.detail),
-                      \(record.prevHash), \(record.hash))
+                      \(record.prevHash), \(record.hash), \(appendID))
                     """, logger: logger)
                 let newSeal = AuditSeal(count: record.seq, headHash: record.hash, key: key)
                 try await db.query("""
@@ -102,14 +119,18 @@ public final class PostgresAuditLog: AuditSink, Sendable {
     }
 
     /// The records as stored (their stored hashes, not recomputed: verification compares the two).
-    private static func records(_ db: PostgresConnection, logger: Logger, lastOnly: Bool) async throws -> [AuditRecord] {
-        let rows = try await db.query(lastOnly ? """
-            SELECT seq, time, event, actor, purpose, input_digest, source, produced, model_version, policy, decision,
-              operator_override, detail, prev_hash, hash FROM audit_record ORDER BY seq DESC LIMIT 1
-            """ : """
-            SELECT seq, time, event, actor, purpose, input_digest, source, produced, model_version, policy, decision,
-              operator_override, detail, prev_hash, hash FROM audit_record ORDER BY seq
-            """, logger: logger)
+    /// All records, the last one (`lastOnly`), or the one an append with `appendID` wrote.
+    private static func records(_ db: PostgresConnection, logger: Logger, lastOnly: Bool = false,
+                                appendID: String? = nil) async throws -> [AuditRecord] {
+        let columns = """
+            seq, time, event, actor, purpose, input_digest, source, produced, model_version, policy, decision, \
+            operator_override, detail, prev_hash, hash
+            """
+        let rows = try await db.query(
+            appendID.map { "SELECT \(unescaped: columns) FROM audit_record WHERE append_id = \($0)" }
+                ?? (lastOnly ? "SELECT \(unescaped: columns) FROM audit_record ORDER BY seq DESC LIMIT 1"
+                             : "SELECT \(unescaped: columns) FROM audit_record ORDER BY seq"),
+            logger: logger)
         var records: [AuditRecord] = []
         for try await row in rows {
             let c = row.makeRandomAccess()

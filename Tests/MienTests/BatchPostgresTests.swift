@@ -269,6 +269,25 @@ final class BatchPostgresTests: XCTestCase {
         XCTAssertFalse(try logs[0].verify(expectingAtLeast: nil).isValid)
     }
 
+    /// An append retried after its COMMIT's answer was lost (same delivery id) finds the record the first try
+    /// committed: one record, the chain and seal unchanged by the retry.
+    func testAnAppendRetriedAfterALostCommitAnswerIsWrittenOnce() throws {
+        _ = try freshStore()
+        let log = try PostgresAuditLog(url: Self.url, sealKey: .secret(String(repeating: "k", count: 40)))
+        let entry = AuditEntry(event: .analysis, actor: "worker-1", purpose: "research-with-consent",
+                               inputDigest: String(repeating: "b", count: 64), source: "/corpus/1.png",
+                               produced: "measures", policy: "eu-ai-act/1", decision: "allowed")
+        let first = try log.append(entry, at: Date(), appendID: "delivery-1")
+        let retried = try log.append(entry, at: Date().addingTimeInterval(5), appendID: "delivery-1")
+        XCTAssertEqual(retried, first, "the retry returns the committed record")
+        let other = try log.append(entry, at: Date(), appendID: "delivery-2")
+        XCTAssertEqual(other.seq, first.seq + 1)
+        XCTAssertEqual(try log.records().count, 2)
+        let verification = try log.verify(expectingAtLeast: nil)
+        XCTAssertTrue(verification.isValid, "\(verification)")
+        XCTAssertEqual(verification.recordCount, 2)
+    }
+
     /// A video and a still through `mien batch --postgres` working on its own tasks: the video's frame rows stream
     /// from the scratch file into the completing transaction, and the export matches the SQLite run's.
     func testAVideoRunsThroughPostgresLikeThroughTheRunFile() throws {
