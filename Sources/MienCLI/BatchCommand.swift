@@ -61,6 +61,9 @@ struct BatchRunCommand: ParsableCommand {
     @Option(help: "Videos: analyse about this many frames per second (instead of --every).")
     var fps: Double?
 
+    @Option(help: "Videos: run the face detector on every Kth analysed frame of the video and follow faces by their landmarks in between (as 'mien video', but inline, so results never depend on thread timing); 1 = detect on every frame.")
+    var detectEvery = 10
+
     @Option(name: .customLong("video-segment"),
             help: "Videos: cut a video longer than two segments of this many seconds into segments analysed in parallel and stitched back (track ids kept); 0 = never cut.")
     var videoSegment = 60.0
@@ -77,6 +80,7 @@ struct BatchRunCommand: ParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard every >= 1 else { throw ValidationError("--every must be at least 1") }
+        guard detectEvery >= 1 else { throw ValidationError("--detect-every must be at least 1") }
         if let fps, fps <= 0 { throw ValidationError("--fps must be positive") }
         guard videoSegment == 0 || videoSegment >= 5 else {
             throw ValidationError("--video-segment must be 0 (never cut) or at least 5 seconds")
@@ -101,6 +105,7 @@ struct BatchRunCommand: ParsableCommand {
         settings.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         settings.videoEvery = every
         settings.videoFPS = fps
+        settings.detectEvery = detectEvery
         settings.videoSegmentSeconds = videoSegment
 
         let slice = try shard.map(CorpusShard.init(parsing:)) ?? CorpusShard.fromEnvironment()

@@ -66,7 +66,10 @@ final class SegmentedVideoTests: XCTestCase {
         var options = VideoOptions()
         options.deliverFrames = false
         options.thumbnails = false
-        options.detectEvery = 1   // as batch runs do: results that do not depend on thread timing
+        // As batch runs do: detection on every 10th frame of the video, inline, so results do not depend on
+        // thread timing and a segment detects on the frames the single run does.
+        options.detectEvery = 10
+        options.discovery = .inline
         let analyzer = try VideoAnalyzer(options: options, governance: governance)
 
         var single: [VideoFrameResult] = []

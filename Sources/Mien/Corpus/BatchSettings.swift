@@ -17,10 +17,11 @@ public struct BatchSettings: Sendable, Codable, Hashable {
     /// Video: analyse every Nth frame, or about this many frames per second.
     public var videoEvery = 1
     public var videoFPS: Double?
-    /// Video: 1 in batch runs (detector on every frame). The interactive default (10) runs discovery detection beside
-    /// the analysis, and whether it has finished at a given frame depends on thread timing; a batch run's results
-    /// must not, so that a resumed run exports exactly what an uninterrupted one does (docs/BATCH.md).
-    public var detectEvery = 1
+    /// Video: run the face detector on every kth analysed frame of the video and follow faces by their landmarks in
+    /// between, as `mien video` does, but with the detection inline on the due frame (`VideoOptions.discovery`), so
+    /// the results depend on nothing but the input and a resumed or segmented run exports what an uninterrupted one
+    /// does (docs/BATCH.md). 1 detects on every frame (what runs made before 2026-12-01 did).
+    public var detectEvery = 10
     public var smoothingSeconds = 0.4
     /// Video: a video longer than two segments of this many seconds is cut into segments analysed in parallel and
     /// stitched back (`SegmentedVideoAnalysis`); 0 analyses every video in one piece. nil (runs made before
@@ -49,6 +50,7 @@ public struct BatchSettings: Sendable, Codable, Hashable {
         o.every = videoEvery
         o.targetFPS = videoFPS
         o.detectEvery = detectEvery
+        o.discovery = .inline
         o.smoothingSeconds = smoothingSeconds
         o.thumbnails = false
         o.deliverFrames = false

@@ -93,14 +93,19 @@ struct FramePipeline {
     mutating func push(_ frame: VideoFrame, emit: (VideoFrameResult, Picture?) throws -> Void) throws {
         let image = frame.image
         let k = max(1, analyzer.options.detectEvery)
-        let due = framesIn % k == 0
+        // Inline discovery (batch runs) detects on every kth analysed frame of the video, not of this pipeline, so
+        // a segment of a long video detects on the frames a single run does.
+        let inline = analyzer.options.discovery == .inline
+        let due = inline ? (frame.index / frameStride) % k == 0 : framesIn % k == 0
         framesIn += 1
         let following = lastTime.map { !tracker.followed(at: $0).isEmpty } ?? false
         // Detect here and now when nothing is followed or a track was just lost; while faces are followed, the
         // periodic detection only looks for new faces, so it runs beside this thread (DetectionJob) and its boxes
         // join a few frames later. `detectEvery` 1 detects every frame here (the reference that following is
-        // measured against, `mien bench --accuracy`).
-        let detect = detectNext || (due && (!following || k == 1))
+        // measured against, `mien bench --accuracy`). Inline, a due frame is detected here like a frame of
+        // `detectEvery` 1: every face's landmarks start again from a detection, so what follows depends only on the
+        // frames since the last due frame (a segment agrees with the single run once its warm-up passed one).
+        let detect = detectNext || (due && (!following || k == 1 || inline))
         detectNext = false
 
         var observations: [(rect: Rect, landmarks: FaceLandmarks, score: Double, detected: Bool)] = []
@@ -267,6 +272,7 @@ struct FramePipeline {
                 }
                 for id in item.ended { result.events += end(id) }
             }
+            result.orderByTrack()
             events += result.events
             try clock.time("output") { try emit(result, item.image.map(Picture.init)) }
             framesOut += 1

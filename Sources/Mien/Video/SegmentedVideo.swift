@@ -98,8 +98,13 @@ public struct SegmentedVideoAnalysis: Sendable {
             // Head-motion patterns still open when the video ends are closed at the end, into the summary only.
             // Only the last segment's end is the video's: the other segments' ends are cuts, and the patterns
             // open there are found again by the next segment, which saw them from its warm-up.
+            // The frames' events come back from the scratch file as written (times to the millisecond), so the
+            // summary's are compared as written too.
             if segment.end == nil {
-                stitcher.closing(outcome.summary.events.filter { !reported.contains($0) })
+                let written = try outcome.summary.events.map {
+                    try JSONDecoder().decode(MovementEvent.self, from: JSONEncoder().encode($0))
+                }
+                stitcher.closing(written.filter { !reported.contains($0) })
             }
             try? FileManager.default.removeItem(at: outcome.file)
             if summary == nil {
@@ -256,10 +261,11 @@ struct SegmentStitcher {
 
     /// Rewrites the frame's track ids to the video's and adds it to the track summaries.
     mutating func stitch(_ frame: inout VideoFrameResult) {
+        for i in frame.faces.indices { frame.faces[i].track = videoID(frame.faces[i].track) }
+        for i in frame.events.indices { frame.events[i].track = videoID(frame.events[i].track) }
+        frame.orderByTrack()
         for i in frame.faces.indices {
-            let local = frame.faces[i].track
-            let id = videoID(local)
-            frame.faces[i].track = id
+            let id = frame.faces[i].track
             if builders[id] == nil {
                 builders[id] = TrackSummaryBuilder(track: id, time: frame.time)
                 order.append(id)
@@ -277,10 +283,9 @@ struct SegmentStitcher {
             frame.faces[i].blendshapesRelative = frame.faces[i].meshFrame == nil ? nil : meshRelative[id]
             builders[id]?.add(frame.faces[i], at: frame.time)
         }
-        for i in frame.events.indices {
-            frame.events[i].track = videoID(frame.events[i].track)
-            builders[frame.events[i].track]?.add(frame.events[i])
-            events.append(frame.events[i])
+        for event in frame.events {
+            builders[event.track]?.add(event)
+            events.append(event)
         }
         analysed += 1
         firstTime = firstTime ?? frame.time

@@ -21,6 +21,16 @@ public struct VideoOptions: Sendable {
     /// (1 = detect on every frame). 10 (0.4 s at 24 fps) follows the sample's face as closely as detecting on every
     /// frame (landmarks within 0.02 inter-ocular distances on average; docs/VIDEO.md) at twice the speed.
     public var detectEvery = 10
+    /// How the periodic detection that looks for new faces runs while faces are followed. `beside` (interactive use):
+    /// on a thread of its own, its boxes joining a few frames later — which frame depends on thread timing.
+    /// `inline` (batch runs): on the due frame itself, in this thread, on every kth analysed frame *of the video*
+    /// (so the segments of a long video detect on the frames a single run would), every face on that frame fitted
+    /// from its detection — the results depend on nothing but the input, at the cost of the detection's time on
+    /// those frames.
+    public var discovery = Discovery.beside
+    public enum Discovery: String, Sendable, Codable {
+        case beside, inline
+    }
     /// Time constant of the expression smoothing, seconds.
     public var smoothingSeconds = 0.4
     /// Frames whose faces go through the expression model in one batch. Live inputs use 1 for latency.

@@ -117,6 +117,14 @@ public struct VideoFrameResult: Sendable, Codable, Hashable {
         self.events = events
     }
 
+    /// Faces and events in track order (events of one track keep their order): the order a frame is written in,
+    /// whichever way its faces were found (a detection lists them by position, following by track), so a segmented
+    /// run writes what a single run does.
+    public mutating func orderByTrack() {
+        faces = faces.enumerated().sorted { ($0.element.track, $0.offset) < ($1.element.track, $1.offset) }.map(\.element)
+        events = events.enumerated().sorted { ($0.element.track, $0.offset) < ($1.element.track, $1.offset) }.map(\.element)
+    }
+
     private enum CodingKeys: String, CodingKey { case schema, kind, frame, time, faces, events }
 
     public func encode(to encoder: Encoder) throws {
