@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 10-minute 720p video through mien batch with 60-second segments (--jobs 2), then the 2-minute clip in one piece and
-# in segments, all release build.
+# in segments, in segments detecting on every frame (--detect-every 1, batch's default before 2026-12-01), and through
+# `mien video` for comparison, all release build.
 # Usage: scripts/bench-long-video.sh   (makes the test videos from the sample with ffmpeg into $MEDIA, default /tmp)
 set -u
 MEDIA="${MEDIA:-/tmp}"
@@ -11,15 +12,18 @@ sample="$(cd "$(dirname "$0")/.." && pwd)/Samples/pexels_wolfgang_langer_3063838
 [ -f "$CLIP" ] || ffmpeg -v error -y -i "$LONG" -t 120 -c copy "$CLIP"
 cd "$(dirname "$0")/.."
 T=$(mktemp -d); export MIEN_HOME=$T
-run() { # label input segment
+run() { # label input segment [more batch options]
   echo "== $1 (loadavg before: $(cut -d' ' -f1-3 /proc/loadavg))"
-  /usr/bin/time -f "%e s wall, %U s user, %M KB maxrss" .build/release/mien batch "$2" --out "$T/$1.sqlite" --video-segment "$3" --jobs 2 --quiet
+  /usr/bin/time -f "%e s wall, %U s user, %M KB maxrss" .build/release/mien batch "$2" --out "$T/$1.sqlite" --video-segment "$3" --jobs 2 --quiet "${@:4}"
   .build/release/mien batch export "$T/$1.sqlite" --csv "$T/$1.csv"
 }
 echo "== $(date -u +%FT%TZ) cores $(nproc)"
 run long-seg60 "$LONG" 60
 run clip-seg0 "$CLIP" 0
 run clip-seg60 "$CLIP" 60
+run clip-seg60-k1 "$CLIP" 60 --detect-every 1
+echo "== mien video on the clip (loadavg before: $(cut -d' ' -f1-3 /proc/loadavg))"
+/usr/bin/time -f "%e s wall, %U s user, %M KB maxrss" .build/release/mien video "$CLIP" --csv "$T/clip-video.csv" >/dev/null
 python3 - "$T" <<'PY'
 import csv, sys, collections
 T=sys.argv[1]
