@@ -26,7 +26,8 @@ struct BatchRunCommand: ParsableCommand {
             Each input is a task keyed by its content (SHA-256), the model versions and the options; an input that \
             cannot be analysed becomes a failed task with the reason and the run goes on. Exit codes: 0 every task \
             done; 1 some tasks failed or were parked ('mien batch status' lists them); 2 usage error or a run file \
-            that cannot be used.
+            that cannot be used. --blendshapes and --body (movement, not emotion; off by default) run on every face \
+            of an image and on every Kth analysed frame of a video; they are options of the run like the others.
             """)
 
     @Argument(help: "Image, video or audio files, folders, globs, or @list files.")
@@ -68,6 +69,10 @@ struct BatchRunCommand: ParsableCommand {
             help: "Videos: cut a video longer than two segments of this many seconds into segments analysed in parallel and stitched back (track ids kept); 0 = never cut.")
     var videoSegment = 60.0
 
+    @OptionGroup var blendshapes: VideoBlendshapeOptions
+
+    @OptionGroup var body: VideoBodyOptions
+
     @Flag(help: "No progress line.")
     var quiet = false
 
@@ -107,6 +112,12 @@ struct BatchRunCommand: ParsableCommand {
         settings.videoFPS = fps
         settings.detectEvery = detectEvery
         settings.videoSegmentSeconds = videoSegment
+        // Images get the mesh and the body on every face; videos every K analysed frames, as 'mien video'.
+        var movement = VideoOptions()
+        blendshapes.apply(to: &movement)
+        body.apply(to: &movement)
+        settings.blendshapesEvery = movement.blendshapesEvery > 0 ? movement.blendshapesEvery : nil
+        settings.bodyEvery = movement.bodyEvery > 0 ? movement.bodyEvery : nil
 
         let slice = try shard.map(CorpusShard.init(parsing:)) ?? CorpusShard.fromEnvironment()
         var expansion = CorpusInputs.expand(inputs)

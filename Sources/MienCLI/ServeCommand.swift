@@ -30,6 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The operator named in the notice on the page.") var operatorName: String?
     @Option(help: "Purpose of requests without a key (loopback only).") var purpose: String?
     @Flag(inversion: .prefixedNo, help: "Load the face mesh: /v1/analyze answers 52 blendshapes and iris gaze per face, as mien analyze does (movement, not emotion).") var blendshapes = true
+    @Flag(help: "Load the body keypoint models, so that requests may ask for body=true (/v1/analyze, /v1/live): 33 keypoints and body movement per face (movement, not emotion; docs/BODY.md). Off by default: ~150 ms more a person.") var body = false
 
     func run() async throws {
         var c = ServerConfiguration()
@@ -57,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxMegapixels { c.maxPixels = Int(maxMegapixels * 1_000_000) }
         if let uploadTimeout { c.uploadTimeoutSeconds = uploadTimeout }
         if !blendshapes { c.blendshapes = false }
+        if body { c.body = true }
         if let rateLimit { c.rateLimitPerMinute = rateLimit }
         if let corsOrigin { c.corsOrigin = corsOrigin }
         if let keysDb { c.keysDatabase = keysDb }

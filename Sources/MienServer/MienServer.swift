@@ -79,7 +79,7 @@ public final class MienServer: Sendable {
         // oversubscribe the cores under load.
         ComputeThreads.set(1)
         engine = try Engine(Engine.Configuration(instances: max(1, configuration.instances),
-                                                 faceMesh: configuration.blendshapes))
+                                                 faceMesh: configuration.blendshapes, body: configuration.body))
         gate = AnalysisGate(instances: engine.configuration.instances, queue: configuration.queue)
         metrics = ServerMetrics(startupSeconds: engine.loadSeconds)
         liveSlots = LiveSlots(limit: engine.configuration.instances - 1)

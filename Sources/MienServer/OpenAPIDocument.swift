@@ -51,6 +51,7 @@ enum OpenAPIDocument {
         "summary": "Analyse one image: the mien/1 document of `mien analyze --json`.",
         "parameters": [
           {"name": "blendshapes", "in": "query", "description": "52 blendshape coefficients and iris gaze per face (movement, not emotion); default: on when the server loaded the face mesh.", "schema": {"type": "boolean"}},
+          {"name": "body", "in": "query", "description": "Each face's body: 33 keypoints and body movement (shoulder height and tilt, lean, hand-to-face contact; movement, not emotion). Off by default; a server started without `mien serve --body` answers 400 body_off.", "schema": {"type": "boolean"}},
           {"name": "measures_only", "in": "query", "schema": {"type": "boolean"}, "description": "Landmarks, pose and movement only; no expression inference."},
           {"name": "landmarks", "in": "query", "schema": {"type": "boolean"}, "description": "Include the 68 landmark points (default true)."},
           {"name": "annotated", "in": "query", "schema": {"type": "string", "enum": ["png", "jpeg"]}, "description": "Also answer the picture with boxes and labels drawn, as a data URL in annotated_image."},
@@ -171,7 +172,9 @@ enum OpenAPIDocument {
         "parameters": [{"name": "token", "in": "query", "schema": {"type": "string"}},
           {"name": "measures_only", "in": "query", "description": "Movement measures only, no expression estimates.", "schema": {"type": "boolean"}},
           {"name": "blendshapes", "in": "query", "description": "Fit the face mesh: 52 blendshape coefficients, iris gaze, blinks and looks away per track (movement, not emotion). Off by default: it halves the frames a connection analyses.", "schema": {"type": "boolean"}},
-          {"name": "blendshapes_every", "in": "query", "description": "With the mesh: fit it on every Kth analysed frame of a track (and on blink candidates), carrying values between; implies blendshapes=true.", "schema": {"type": "integer", "minimum": 1, "maximum": 300}}],
+          {"name": "blendshapes_every", "in": "query", "description": "With the mesh: fit it on every Kth analysed frame of a track (and on blink candidates), carrying values between; implies blendshapes=true.", "schema": {"type": "integer", "minimum": 1, "maximum": 300}},
+          {"name": "body", "in": "query", "description": "Body keypoints and body movement per track, with hand-to-face events and gesture energy (movement, not emotion). Off by default; a server started without `mien serve --body` refuses the upgrade with HTTP 400 (empty body).", "schema": {"type": "boolean"}},
+          {"name": "body_every", "in": "query", "description": "With body keypoints: find them on every Kth analysed frame, carrying values between (body_frame says which); implies body=true. Default 5.", "schema": {"type": "integer", "minimum": 1, "maximum": 300}}],
         "responses": {
           "101": {"description": "Switching to the WebSocket protocol."},
           "400": {"$ref": "#/components/responses/Error"},

@@ -30,6 +30,10 @@ public struct ServerConfiguration: Sendable, Codable {
     /// Load the 478-point face mesh and blendshapes model, so that `/v1/analyze` answers blendshapes and iris gaze
     /// as `mien analyze` does (about 15 ms more a face on one core; `blendshapes=false` skips them per request).
     public var blendshapes = true
+    /// Load the body detector and 33-keypoint model, so that `/v1/analyze?body=true` and `/v1/live?body=true` find
+    /// each face's body (docs/BODY.md). Off by default (`mien serve --body`): a person costs ~150 ms more on one core,
+    /// and the two networks take memory in every instance.
+    public var body = false
     public var minVideoUploadBytesPerSecond = 65_536.0
     /// Require `Authorization: Bearer <key>` on the API. Off only on loopback (then requests act as `localActor`
     /// with `localPurpose`).

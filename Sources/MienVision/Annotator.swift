@@ -2,8 +2,8 @@ import Foundation
 import CMienVision
 import MienCore
 
-/// Draws boxes, landmarks, gaze arrows (when the mesh gave a gaze) and short labels onto a copy of an image
-/// (for --annotate).
+/// Draws boxes, landmarks, gaze arrows (when the mesh gave a gaze), the body's skeleton (with `--body`) and short
+/// labels onto a copy of an image (for --annotate).
 public struct Annotator: Sendable {
     public init() {}
 
@@ -21,6 +21,7 @@ public struct Annotator: Sendable {
                 }
             }
             GazeArrows.draw(face, on: canvas, thickness: thickness, colour: (255, 80, 220))
+            BodySkeleton.draw(face, on: canvas, thickness: thickness, colour: (255, 180, 0))
             var label = "#\(i + 1)"
             if let e = face.expression {
                 label += e.isUncertain ? " uncertain" : " \(e.label) \(Int((e.confidence * 100).rounded()))%"

@@ -2,7 +2,7 @@ import CMienVision
 import MienCore
 
 /// Draws a video frame's tracks for `--annotate`: box and track id, the smoothed expression label (or
-/// "uncertain"), head pose, gaze arrows (with `--blendshapes`), and a small bar chart of the smoothed probabilities
+/// "uncertain"), head pose, gaze arrows (with `--blendshapes`), the body's skeleton in the track's colour (with `--body`), and a small bar chart of the smoothed probabilities
 /// beside the face.
 public struct VideoAnnotator: Sendable {
     public init() {}
@@ -24,6 +24,7 @@ public struct VideoAnnotator: Sendable {
             let (b, g, red) = Self.colour(t.track)
             mien_draw_rect(h, Float(r.x), Float(r.y), Float(r.width), Float(r.height), b, g, red, thickness)
             GazeArrows.draw(t.face, on: image, thickness: thickness, colour: (255, 80, 220))
+            BodySkeleton.draw(t.face, on: image, thickness: thickness, colour: (b, g, red))
             var label = "#\(t.track)"
             if let e = t.smoothed {
                 label += e.isUncertain ? " uncertain" : " \(e.label) \(Int((e.confidence * 100).rounded()))%"

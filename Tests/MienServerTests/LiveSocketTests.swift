@@ -96,25 +96,8 @@ final class LiveSocketTests: XCTestCase {
         let server = try ServerHarness.server(home: home)
         try await server.application().test(.live) { client in
             let port = try XCTUnwrap(client.port)
-            let texts = Mutex<[String]>([])
-            _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/live?blendshapes_every=2",
-                                                  configuration: .init(maxFrameSize: 1 << 20),
-                                                  logger: Logger(label: "live-test")) { inbound, outbound, _ in
-                let sender = Task {
-                    for frame in frames {
-                        try await outbound.write(.binary(ByteBuffer(bytes: frame)))
-                        try await Task.sleep(for: .milliseconds(100))
-                    }
-                    try await outbound.write(.text("end"))
-                }
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    if case .text(let text) = message { texts.withLock { $0.append(text) } }
-                }
-                try await sender.value
-            }
-            let answers = texts.withLock { $0 }.compactMap {
-                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-            }.filter { $0["kind"] as? String == "video-frame" }
+            let answers = try await Self.frameAnswers(port: port, query: "blendshapes_every=2", frames: frames,
+                                                      pause: .milliseconds(100))
             let faces = answers.flatMap { $0["faces"] as? [[String: Any]] ?? [] }
             XCTAssertGreaterThan(faces.count, 3, "faces answered")
             let meshed = faces.filter { $0["blendshapes"] is [String: Any] && $0["mesh_frame"] is Int }
@@ -130,16 +113,45 @@ final class LiveSocketTests: XCTestCase {
 
         let plain = try ServerHarness.server(home: home) { $0.blendshapes = false }
         try await plain.application().test(.live) { client in
-            let port = try XCTUnwrap(client.port)
-            for query in ["blendshapes=true", "blendshapes_every=0"] {
-                do {
-                    try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/live?\(query)",
-                                                      logger: Logger(label: "live-test")) { _, _, _ in
-                        XCTFail("upgraded with \(query) on a server without the mesh")
-                    }
-                    XCTFail("the upgrade with \(query) should be refused")
-                } catch {}
+            await Self.assertUpgradeRefused(port: try XCTUnwrap(client.port), queries: ["blendshapes=true", "blendshapes_every=0"],
+                                            "on a server without the mesh")
+        }
+    }
+
+    /// Sends `frames` to `/v1/live?query`, `pause` apart, then `end`; the `video-frame` answers.
+    static func frameAnswers(port: Int, query: String, frames: [Data], pause: Duration) async throws -> [[String: Any]] {
+        let texts = Mutex<[String]>([])
+        _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/live?\(query)",
+                                              configuration: .init(maxFrameSize: 1 << 20),
+                                              logger: Logger(label: "live-test")) { inbound, outbound, _ in
+            let sender = Task {
+                for frame in frames {
+                    try await outbound.write(.binary(ByteBuffer(bytes: frame)))
+                    try await Task.sleep(for: pause)
+                }
+                try await outbound.write(.text("end"))
             }
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                if case .text(let text) = message { texts.withLock { $0.append(text) } }
+            }
+            try await sender.value
+        }
+        return texts.withLock { $0 }.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["kind"] as? String == "video-frame" }
+    }
+
+    /// Each of `queries` on `/v1/live` is refused before the upgrade (an HTTP answer, no socket).
+    static func assertUpgradeRefused(port: Int, queries: [String], _ why: String,
+                                     file: StaticString = #filePath, line: UInt = #line) async {
+        for query in queries {
+            do {
+                try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/live?\(query)",
+                                                  logger: Logger(label: "live-test")) { _, _, _ in
+                    XCTFail("upgraded with \(query) \(why)", file: file, line: line)
+                }
+                XCTFail("the upgrade with \(query) should be refused \(why)", file: file, line: line)
+            } catch {}
         }
     }
 

@@ -308,6 +308,31 @@ final class BatchPostgresTests: XCTestCase {
         XCTAssertEqual(pg, try String(contentsOf: b, encoding: .utf8))
     }
 
+    /// `mien worker` takes the movement options from the run: it loads the mesh and body models the run asked for,
+    /// and its results export as a run file's with the same options do.
+    func testAWorkerLoadsTheMeshAndBodyModelsTheRunAsksFor() throws {
+        _ = try freshStore()
+        let root = try TestSupport.temporaryDirectory(self)
+        let inputs = [TestSupport.sample("nasa_astronaut_eileen_collins.png").path]
+        let options = ["--measures-only", "--body", "--blendshapes", "--quiet"]
+        let queued = try TestSupport.run(["batch"] + inputs + ["--postgres", Self.url, "--enqueue-only"] + options,
+                                         home: root)
+        XCTAssertEqual(queued.status, 0, queued.output)
+        let worker = try TestSupport.run(["worker", "--postgres", Self.url, "--jobs", "1", "--quiet"], home: root,
+                                         timeout: 300)
+        XCTAssertEqual(worker.status, 0, worker.output)
+        let runFile = root.appendingPathComponent("run.sqlite")
+        XCTAssertEqual(try TestSupport.run(["batch"] + inputs + ["--out", runFile.path, "--jobs", "1"] + options,
+                                           home: root, timeout: 300).status, 0)
+        let a = root.appendingPathComponent("pg.jsonl"), b = root.appendingPathComponent("file.jsonl")
+        XCTAssertEqual(try TestSupport.run(["batch", "export", Self.url, "--jsonl", a.path], home: root).status, 0)
+        XCTAssertEqual(try TestSupport.run(["batch", "export", runFile.path, "--jsonl", b.path], home: root).status, 0)
+        let pg = try String(contentsOf: a, encoding: .utf8)
+        XCTAssertTrue(pg.contains("\"body\":{"), "the worker found the astronaut's body: \(pg.prefix(300))")
+        XCTAssertTrue(pg.contains("\"blendshapes\":{\"coefficients\""), "the worker fitted the mesh")
+        XCTAssertEqual(pg, try String(contentsOf: b, encoding: .utf8))
+    }
+
     /// SIGTERM: the worker finishes the task in hand, releases nothing half-done, and ends; the rest stays queued.
     func testSIGTERMFinishesTheCurrentTaskThenEnds() throws {
         let store = try freshStore()

@@ -10,8 +10,10 @@ import MienStore
 ///   `{"input":…,"kind":"error","state":"failed"|"parked","error":…}` per task that did not finish.
 /// - CSV: the columns of `mien video --csv` (docs/VIDEO.md) after two more, `input` and `media`: one row per face
 ///   per image (frame 0, time 0, track = the face's index) or per face per video frame. Voice results have no
-///   face rows; they are in the JSONL export. The mesh columns (gaze, blendshapes) are always there, empty where a
-///   result has no mesh values (batch runs do not run the mesh yet), so every export of every run has one header.
+///   face rows; they are in the JSONL export. The mesh columns (gaze, blendshapes) and the body columns (keypoints,
+///   body movement) are always there, empty where a run did not ask for them (`--blendshapes`, `--body`), so every
+///   export of every run has one header. An image's values are measured on its one frame: `mesh_frame` and
+///   `body_frame` are 0 where it has them.
 public enum BatchExport {
     public enum Format: String, Sendable { case csv, jsonl }
 
@@ -27,7 +29,7 @@ public enum BatchExport {
         var summary = Summary()
         let classes = try store.manifest()?.expressionClasses
         if format == .csv {
-            try writer.write((["input", "media"] + VideoCSV.header(expressionClasses: classes, blendshapes: true)).joined(separator: ","))
+            try writer.write((["input", "media"] + VideoCSV.header(expressionClasses: classes, blendshapes: true, body: true)).joined(separator: ","))
         }
         let decoder = JSONDecoder()
         try store.forEachTask { task, rows in
@@ -52,14 +54,17 @@ public enum BatchExport {
                     case "image":
                         let image = try decoder.decode(ImageAnalysis.self, from: Data(row.json.utf8))
                         frame = VideoFrameResult(frame: 0, time: 0, faces: image.faces.enumerated().map {
-                            TrackedFace(track: $0.offset, detected: true, face: $0.element)
+                            var face = TrackedFace(track: $0.offset, detected: true, face: $0.element)
+                            face.meshFrame = face.face.blendshapes == nil ? nil : 0
+                            face.bodyFrame = face.face.body == nil ? nil : 0
+                            return face
                         })
                     case "video-frame":
                         frame = try decoder.decode(VideoFrameResult.self, from: Data(row.json.utf8))
                     default:
                         continue
                     }
-                    for fields in VideoCSV.rows(frame, expressionClasses: classes, blendshapes: true) {
+                    for fields in VideoCSV.rows(frame, expressionClasses: classes, blendshapes: true, body: true) {
                         try writer.write(([task.input, row.kind == "image" ? "image" : "video"] + fields)
                             .map(csvField).joined(separator: ","))
                         summary.lines += 1

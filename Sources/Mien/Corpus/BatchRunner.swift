@@ -39,18 +39,31 @@ public final class BatchRunner: Sendable {
         session = try Session(governance: governance, measuresOnly: settings.analysisOptions.measuresOnly)
         engine = try Engine(Engine.Configuration(detector: settings.analysisOptions.detector,
                                                  modelsDirectory: settings.analysisOptions.modelsDirectory,
-                                                 expressionModel: session.grantsExpressions, instances: self.jobs))
+                                                 expressionModel: session.grantsExpressions, instances: self.jobs,
+                                                 faceMesh: settings.blendshapesEvery != nil,
+                                                 body: settings.bodyEvery != nil))
         firstAnalyzer = try Analyzer(engine: engine, session: session, options: settings.analysisOptions)
         workerPrefix = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
     }
 
-    /// Expression model and voice model, as they enter the fingerprint.
+    /// Expression model, voice model, and the mesh and body models when the run uses them, as they enter the
+    /// fingerprint.
     public var models: String {
         var parts = ["expression=" + (firstAnalyzer.modelVersion ?? "none")]
-        if !settings.measuresOnly, firstAnalyzer.producesExpressions,
-           let voice = try? ModelLocator.file(VoiceAnalyzer.modelFileName),
-           let digest = try? Governance.digest(fileAt: voice) {
-            parts.append("voice=\(VoiceAnalyzer.modelFileName)@\(digest.prefix(16))")
+        func file(_ name: String) -> String? {
+            guard let url = try? ModelLocator.file(name), let digest = try? Governance.digest(fileAt: url) else { return nil }
+            return "\(name)@\(digest.prefix(16))"
+        }
+        if !settings.measuresOnly, firstAnalyzer.producesExpressions, let voice = file(VoiceAnalyzer.modelFileName) {
+            parts.append("voice=" + voice)
+        }
+        if settings.blendshapesEvery != nil {
+            parts.append("mesh=" + [FaceMeshLandmarker.fileName, BlendshapeEstimator.fileName].map { file($0) ?? $0 }
+                .joined(separator: "+"))
+        }
+        if settings.bodyEvery != nil {
+            parts.append("body=" + [BodyLandmarker.detectorFileName, BodyLandmarker.landmarkFileName]
+                .map { file($0) ?? $0 }.joined(separator: "+"))
         }
         return parts.joined(separator: "; ")
     }

@@ -27,6 +27,13 @@ public struct BatchSettings: Sendable, Codable, Hashable {
     /// stitched back (`SegmentedVideoAnalysis`); 0 analyses every video in one piece. nil (runs made before
     /// segments existed) is one piece too.
     public var videoSegmentSeconds: Double? = 60
+    /// The face mesh (52 blendshapes, iris gaze; `--blendshapes`): on every Kth analysed frame of a video's tracks,
+    /// on every face of an image. nil = off, and absent from the settings' JSON, so runs made before the mesh was
+    /// offered keep their fingerprint.
+    public var blendshapesEvery: Int?
+    /// Body keypoints (`--body`): on every Kth analysed frame of a video, on every face of an image. nil = off (and
+    /// absent from the JSON, as `blendshapesEvery`).
+    public var bodyEvery: Int?
 
     public init() {}
 
@@ -38,6 +45,8 @@ public struct BatchSettings: Sendable, Codable, Hashable {
         o.flipAverage = flipAverage
         o.measuresOnly = measuresOnly
         o.prior = prior.flatMap(ExpressionPrior.init(rawValue:)) ?? .natural
+        o.blendshapes = blendshapesEvery != nil
+        o.body = bodyEvery != nil
         return o
     }
 
@@ -52,6 +61,8 @@ public struct BatchSettings: Sendable, Codable, Hashable {
         o.detectEvery = detectEvery
         o.discovery = .inline
         o.smoothingSeconds = smoothingSeconds
+        o.blendshapesEvery = blendshapesEvery ?? 0
+        o.bodyEvery = bodyEvery ?? 0
         o.thumbnails = false
         o.deliverFrames = false
         return o

@@ -46,6 +46,7 @@ extension MienServer {
         } else {
             options.blendshapes = engine.hasFaceMesh
         }
+        options.body = try bodyRequested(flags)
         options.prior = try flags.choice("prior", of: ExpressionPrior.allCases.map(\.rawValue))
             .flatMap(ExpressionPrior.init(rawValue:)) ?? .default
         let analyzer = try Analyzer(engine: engine, session: session, options: options)
@@ -74,6 +75,17 @@ extension MienServer {
             "data:image/\(annotated?.rawValue ?? "png");base64," + $0.base64EncodedString()
         })
         return try Self.json(answer)
+    }
+
+    /// `body=true` on `/v1/analyze` and `/v1/live`: off unless asked for; refused with `body_off` when this server
+    /// runs without the body models (they are loaded only with `mien serve --body`).
+    func bodyRequested(_ flags: QueryFlags, every: Int? = nil) throws -> Bool {
+        guard try flags.bool("body") || every != nil else { return false }
+        guard engine.hasBody else {
+            throw APIError.badRequest("body_off", "this server runs without the body keypoint models; ask without "
+                                      + "body=true, or have the operator start it with 'mien serve --body'.")
+        }
+        return true
     }
 
     /// `POST /v1/voice`: the `mien voice --json` document.

@@ -48,6 +48,7 @@ extension MienServer {
             let caller = try self.auth.caller(for: request, allowQueryToken: true)
             _ = try self.session(for: caller, measuresOnly: try QueryFlags(request: request).bool("measures_only"))
             _ = try self.liveMesh(request)
+            _ = try self.liveBody(request)
             guard self.liveSlots.take() else {
                 throw APIError(.serviceUnavailable, code: "busy",
                                message: "all \(self.liveSlots.limit) live connections are in use; retry later.",
@@ -78,6 +79,9 @@ extension MienServer {
         let meshEvery = try liveMesh(request)
         options.analysis.blendshapes = meshEvery > 0
         options.blendshapesEvery = meshEvery
+        let bodyEvery = try liveBody(request)
+        options.analysis.body = bodyEvery > 0
+        options.bodyEvery = bodyEvery
         let analyzer = try VideoAnalyzer(engine: engine, session: session, options: options)
 
         let pipe = Pipe()
@@ -184,6 +188,15 @@ extension MienServer {
                                       + "(--no-blendshapes); connect without blendshapes=true.")
         }
         return every ?? VideoOptions.defaultBlendshapesEvery
+    }
+
+    /// Body keypoints on a live connection (`body=true`, `body_every=K`): off unless asked for, as in `mien video`;
+    /// 0 when off. Refused before the upgrade when this server runs without the body models.
+    func liveBody(_ request: Request) throws -> Int {
+        let flags = QueryFlags(request: request)
+        let every = try flags.int("body_every", in: 1...300)
+        guard try bodyRequested(flags, every: every) else { return 0 }
+        return every ?? VideoOptions.defaultBodyEvery
     }
 
     static func liveError(_ code: String, _ message: String) -> String {
