@@ -44,7 +44,8 @@ final class BodyRouteTests: XCTestCase {
             XCTAssertEqual(ServerHarness.errorCode(bad), "bad_parameter")
         }
 
-        let without = try ServerHarness.server(home: home) { $0.blendshapes = false }
+        // Its own home: one server at a time holds a home (its video jobs).
+        let without = try ServerHarness.server(home: home.appendingPathComponent("without")) { $0.blendshapes = false }
         try await without.application().test(.live) { client in
             let refused = try await client.execute(uri: "/v1/analyze?body=true", method: .post,
                                                    body: ByteBuffer(bytes: photo))
@@ -82,7 +83,8 @@ final class BodyRouteTests: XCTestCase {
             XCTAssertLessThan(measured.count, analysed.count, "measured on every 2nd analysed frame, carried between")
         }
 
-        let without = try ServerHarness.server(home: home) { $0.blendshapes = false }
+        // Its own home: one server at a time holds a home (its video jobs).
+        let without = try ServerHarness.server(home: home.appendingPathComponent("without")) { $0.blendshapes = false }
         try await without.application().test(.live) { client in
             await LiveSocketTests.assertUpgradeRefused(port: try XCTUnwrap(client.port), queries: ["body=true", "body_every=3"],
                                                        "on a server without the body models")

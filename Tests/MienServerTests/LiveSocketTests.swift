@@ -111,7 +111,8 @@ final class LiveSocketTests: XCTestCase {
             XCTAssertGreaterThan(gazed.count, 0, "iris gaze with the mesh")
         }
 
-        let plain = try ServerHarness.server(home: home) { $0.blendshapes = false }
+        // Its own home: one server at a time holds a home (its video jobs).
+        let plain = try ServerHarness.server(home: home.appendingPathComponent("plain")) { $0.blendshapes = false }
         try await plain.application().test(.live) { client in
             await Self.assertUpgradeRefused(port: try XCTUnwrap(client.port), queries: ["blendshapes=true", "blendshapes_every=0"],
                                             "on a server without the mesh")
