@@ -128,10 +128,33 @@ check "still healthy" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$base/healt
 # 3. Graceful stop: requests in flight when SIGTERM arrives are answered, then the server exits with status 0; a video
 #    job running at that moment goes back to the queue, and the server started again finishes it.
 video="Samples/pexels_wolfgang_langer_3063838_expressions.mp4"
-job="$(curl -s -X POST --data-binary @"$video" "$base/v1/videos" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
 job_field() { curl -s "$base/v1/videos/$job" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
-for _ in $(seq 1 300); do [ "$(job_field frames_analysed 2>/dev/null || echo 0)" -gt 0 ] 2>/dev/null && break; sleep 0.1; done
-echo "video job $job: $(job_field state) with $(job_field frames_analysed) frames analysed at SIGTERM"
+# Uploads the sample video and waits until its job has analysed a frame.
+start_job() {
+  job="$(curl -s -X POST --data-binary @"$video" "$base/v1/videos" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+  for _ in $(seq 1 300); do [ "$(job_field frames_analysed 2>/dev/null || echo 0)" -gt 0 ] 2>/dev/null && break; sleep 0.1; done
+  echo "video job $job: $(job_field state) with $(job_field frames_analysed) frames analysed at $1"
+}
+# Starts the server again (log $1), waits for the job to be done, and checks it finished with its rows and that the
+# log $2 says $3 (what the stop did with the job); $4 names the stop in the answer.
+restart_and_finish() {
+  MIEN_HOME="$work" "$MIEN" serve --host 127.0.0.1 --port "$port" --rate-limit 0 --operator-name "server-checks" \
+    >"$work/$1" 2>&1 &
+  server=$!
+  trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+  for _ in $(seq 1 120); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+  for _ in $(seq 1 600); do [ "$(job_field state 2>/dev/null)" = done ] && break; sleep 0.5; done
+  rows="$(curl -s "$base/v1/videos/$job/result?format=csv" | tail -n +2 | wc -l)"
+  grep -q "$3" "$work/$2" && said=yes || said=no
+  if [ "$(job_field state)" = done ] && [ "$said" = yes ] && [ "$rows" -gt 400 ]; then
+    echo "ok: the video job stopped by $4 was queued again and finished after the restart ($rows CSV rows)"
+    passes=$((passes + 1))
+  else
+    echo "FAIL: video job after $4 and a restart: state $(job_field state), log says '$3': $said, $rows CSV rows"
+    failures=$((failures + 1))
+  fi
+}
+start_job SIGTERM
 curls=()
 for i in 1 2 3 4; do
   curl -s -o /dev/null -w '%{http_code}\n' --max-time 60 -X POST --data-binary @Samples/pexels_1080865_group_meeting.jpg \
@@ -148,42 +171,13 @@ else
   echo "ok: requests in flight at SIGTERM were answered ($answers)"; passes=$((passes + 1))
 fi
 if wait "$server"; then echo "ok: SIGTERM stopped the server cleanly"; passes=$((passes + 1)); else echo "FAIL: SIGTERM exit $?"; failures=$((failures + 1)); fi
-MIEN_HOME="$work" "$MIEN" serve --host 127.0.0.1 --port "$port" --rate-limit 0 --operator-name "server-checks" \
-  >"$work/serve2.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 120); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
-for _ in $(seq 1 600); do [ "$(job_field state 2>/dev/null)" = done ] && break; sleep 0.5; done
-rows="$(curl -s "$base/v1/videos/$job/result?format=csv" | tail -n +2 | wc -l)"
-grep -q "back in the queue" "$work/serve.log" && requeued=yes || requeued=no
-if [ "$(job_field state)" = done ] && [ "$requeued" = yes ] && [ "$rows" -gt 400 ]; then
-  echo "ok: the video job stopped by SIGTERM was queued again and finished after the restart ($rows CSV rows)"
-  passes=$((passes + 1))
-else
-  echo "FAIL: video job after restart: state $(job_field state), requeued at shutdown: $requeued, $rows CSV rows"
-  failures=$((failures + 1))
-fi
+restart_and_finish serve2.log serve.log "back in the queue" SIGTERM
 
 # 4. kill -9 mid-job: the job is in the job store as `running`; the next server queues it again and finishes it (the
 #    upload acknowledged with 202 is never lost).
-job="$(curl -s -X POST --data-binary @"$video" "$base/v1/videos" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
-for _ in $(seq 1 300); do [ "$(job_field frames_analysed 2>/dev/null || echo 0)" -gt 0 ] 2>/dev/null && break; sleep 0.1; done
-echo "video job $job: $(job_field state) with $(job_field frames_analysed) frames analysed at kill -9"
+start_job "kill -9"
 kill -KILL "$server"; wait "$server" 2>/dev/null || true
-MIEN_HOME="$work" "$MIEN" serve --host 127.0.0.1 --port "$port" --rate-limit 0 --operator-name "server-checks" \
-  >"$work/serve3.log" 2>&1 &
-server=$!
-for _ in $(seq 1 120); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
-for _ in $(seq 1 600); do [ "$(job_field state 2>/dev/null)" = done ] && break; sleep 0.5; done
-rows="$(curl -s "$base/v1/videos/$job/result?format=csv" | tail -n +2 | wc -l)"
-grep -q "interrupted by the last stop" "$work/serve3.log" && recovered=yes || recovered=no
-if [ "$(job_field state)" = done ] && [ "$recovered" = yes ] && [ "$rows" -gt 400 ]; then
-  echo "ok: the video job running at kill -9 was recovered and finished after the restart ($rows CSV rows)"
-  passes=$((passes + 1))
-else
-  echo "FAIL: video job after kill -9: state $(job_field state), recovered at start: $recovered, $rows CSV rows"
-  failures=$((failures + 1))
-fi
+restart_and_finish serve3.log serve3.log "interrupted by the last stop" "kill -9"
 kill -TERM "$server"; wait "$server" || true
 trap 'rm -rf "$work"' EXIT
 echo "server-checks: $passes passed, $failures failed"
