@@ -43,6 +43,8 @@ struct LiveCommand: ParsableCommand {
 
     @OptionGroup var mesh: VideoBlendshapeOptions
 
+    @OptionGroup var body: VideoBodyOptions
+
     @OptionGroup var trust: TrustOptions
 
     func validate() throws {
@@ -60,6 +62,7 @@ struct LiveCommand: ParsableCommand {
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         options.analysis.prior = prior.chosen
         mesh.apply(to: &options)
+        body.apply(to: &options)
         options.detectEvery = detectEvery
         options.readTimeout = readTimeout
         options.openTimeout = openTimeout

@@ -20,6 +20,30 @@ final class VideoLiveTests: XCTestCase {
         XCTAssertEqual(numbers[0] + numbers[1], 144, "analysed + dropped = the 6 s of frames sent")
     }
 
+    /// `--body-every 2`: the body keypoints of the person in the stream on every 2nd analysed frame, carried between.
+    func testBodyKeypointsOnRequest() throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        // -re: at the stream's own rate, as a camera sends it.
+        let run = try VideoSupport.shell("ffmpeg -v error -re -i \"$SAMPLE\" -t 3 -f mjpeg -q:v 5 - | \"$MIEN\" live - "
+                                         + "--measures-only --body-every 2", home: home, timeout: 90)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        var bodyFrames = Set<Int>(), withBody = 0, faces = 0
+        for line in run.stdout.split(separator: "\n") {
+            let frame = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            for face in frame["faces"] as? [[String: Any]] ?? [] {
+                faces += 1
+                guard let body = face["body"] as? [String: Any], let at = face["body_frame"] as? Int else { continue }
+                withBody += 1
+                bodyFrames.insert(at)
+                XCTAssertLessThanOrEqual(at, frame["frame"] as? Int ?? -1, "carried from an earlier frame, never a later one")
+                XCTAssertFalse(body.isEmpty)
+            }
+        }
+        XCTAssertGreaterThan(faces, 10, run.stderr)
+        XCTAssertGreaterThan(withBody, faces / 2, "the person's body is found: \(withBody) of \(faces) faces")
+        XCTAssertGreaterThan(bodyFrames.count, 2, "measured again as the stream goes on")
+    }
+
     func testStalledStreamEndsAtTheTimeoutAndMissingCameraFails() throws {
         let home = try TestSupport.temporaryDirectory(self)
         // The writer keeps the pipe open for 8 s after 1 s of frames; mien must end at its 2 s read timeout.
