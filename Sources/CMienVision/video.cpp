@@ -3,6 +3,7 @@
 #include "bridge.hpp"
 #include "mien_video.h"
 #include "mjpeg_splitter.hpp"
+#include <algorithm>
 #include <cmath>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -17,6 +18,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -176,6 +178,13 @@ struct ReaderState {
                     finish(message.empty() ? 0 : -1, message);
                     return;
                 }
+                // A stream can change size mid-way: a later frame over the limit ends it like damaged data.
+                if (options.max_pixels > 0 && (double)frame.cols * frame.rows > (double)options.max_pixels) {
+                    finish(-1, "frame " + std::to_string(index + 1) + " is " + std::to_string(frame.cols) + "x" +
+                                   std::to_string(frame.rows) + " pixels, over the pixel limit of " +
+                                   std::to_string(options.max_pixels));
+                    return;
+                }
                 decoded++;
                 index++;
             }
@@ -227,6 +236,20 @@ static bool open_capture(ReaderState &s, mien_error *err) {
     return true;
 }
 
+/// Frames over the caller's pixel limit are refused like stills over it: the size goes back in `info`, the caller
+/// words the error. Sides are compared as doubles (a declared size can be anything a container field holds).
+static bool over_pixel_limit(const mien_video_options *options, double width, double height, mien_video_info *info,
+                             mien_error *err) {
+    if (options->max_pixels <= 0 || !(width > 0 && height > 0) || width * height <= (double)options->max_pixels)
+        return false;
+    if (info) {
+        info->width = (int)std::min(width, 2147483647.0);
+        info->height = (int)std::min(height, 2147483647.0);
+    }
+    mien_set_error(err, MIEN_ERR_TOO_MANY_PIXELS, "the video's frames are over the pixel limit");
+    return true;
+}
+
 extern "C" mien_video_reader *mien_video_open(const mien_video_options *options, mien_video_info *info,
                                              mien_error *err) {
     return mien_guard<mien_video_reader *>(err, nullptr, [&]() -> mien_video_reader * {
@@ -255,6 +278,11 @@ extern "C" mien_video_reader *mien_video_open(const mien_video_options *options,
             }
         } else {
             if (!open_capture(*state, err)) return nullptr;
+            // The size the container declares, before any frame is decoded and converted (a frame of a huge
+            // declared size would otherwise be allocated, three of them queued ahead).
+            if (over_pixel_limit(options, state->capture.get(cv::CAP_PROP_FRAME_WIDTH),
+                                 state->capture.get(cv::CAP_PROP_FRAME_HEIGHT), info, err))
+                return nullptr;
             state->fps = state->capture.get(cv::CAP_PROP_FPS);
             if (!(state->fps > 0 && state->fps < 1000)) state->fps = 0;
             if (!state->capture.read(first) || first.empty()) {
@@ -304,6 +332,8 @@ extern "C" mien_video_reader *mien_video_open(const mien_video_options *options,
                 index++;
             }
         }
+        // The first frame as decoded (an MJPEG stream declares nothing; a container may understate its size).
+        if (over_pixel_limit(options, first.cols, first.rows, info, err)) return nullptr;
         state->decoded = index + 1;
         if (info) {
             info->width = first.cols;

@@ -170,16 +170,19 @@ enum BatchCLI {
         return c.string ?? url
     }
 
-    /// Runs the workers with the progress line; exit code 1 when tasks failed or were parked.
+    /// Runs the workers with the progress line; exit code 1 when tasks failed or were parked, 2 when the run file
+    /// turns out unusable during the run (a damaged row met while claiming).
     static func work(_ runner: BatchRunner, name: String, quiet: Bool) throws {
         let line = BatchProgressLine(enabled: !quiet)
         let last = LastProgress()
-        let counts = try runner.run(onProgress: { p in
-            last.keep(p)
-            line.show(p)
-        }, onNotice: { message in
-            FileHandle.standardError.write(Data("\nnotice: \(message)\n".utf8))
-        })
+        let counts = try unusableRunFileExitsTwo(finishing: line) {
+            try runner.run(onProgress: { p in
+                last.keep(p)
+                line.show(p)
+            }, onNotice: { message in
+                FileHandle.standardError.write(Data("\nnotice: \(message)\n".utf8))
+            })
+        }
         line.finish()
         if let p = last.value, let p50 = p.claimP50, let p99 = p.claimP99 {
             FileHandle.standardError.write(Data(String(format: "%d task(s) finished here in %.1f s (%.1f tasks/s); claims p50 %.2f ms, p99 %.2f ms\n",
@@ -190,6 +193,17 @@ enum BatchCLI {
         if counts.failed + counts.parked > 0 {
             FileHandle.standardError.write(Data("\(counts.failed + counts.parked) task(s) did not finish; 'mien batch status \(name)' lists them with reasons, 'mien batch retry-failed' queues them again.\n".utf8))
             throw ExitCode(1)
+        }
+    }
+
+    /// A damaged row met while claiming: the run file cannot be used, as when opening it refuses it (exit 2).
+    static func unusableRunFileExitsTwo<T>(finishing line: BatchProgressLine, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as JobStoreError where error.meansRunFileUnusable {
+            line.finish()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
         }
     }
 

@@ -75,6 +75,10 @@ public final class VideoSource: @unchecked Sendable {
         public var openTimeout: Double = 10
         /// A stream that delivers nothing for this long has stopped.
         public var readTimeout: Double = 10
+        /// Frames over this many pixels are refused as stills over it are (`AnalysisError.tooManyPixels`): before
+        /// decoding when the container declares the size, else at the first frame; a later frame over it ends the
+        /// stream (`stopReason`). 0: no limit.
+        public var maxPixels = 50_000_000
         public init() {}
     }
 
@@ -112,6 +116,7 @@ public final class VideoSource: @unchecked Sendable {
         o.drop_when_full = input.isLive ? 1 : 0
         o.open_timeout_s = options.openTimeout
         o.read_timeout_s = options.readTimeout
+        o.max_pixels = Int64(max(0, options.maxPixels))
         readTimeout = options.readTimeout
         endTime = options.end
         var info = mien_video_info()
@@ -121,6 +126,10 @@ public final class VideoSource: @unchecked Sendable {
             return mien_video_open(&o, &info, &err)
         }
         guard let h else {
+            if err.code == Int32(MIEN_ERR_TOO_MANY_PIXELS.rawValue) {
+                throw AnalysisError.tooManyPixels(source: input.description, width: Int(info.width),
+                                                  height: Int(info.height), limit: options.maxPixels)
+            }
             let reason = bridgeFailure(err, stage: "video").reasonText
             if input.isLive { throw VideoError.cannotOpen(source: input.description, reason: reason) }
             throw VideoError.notAVideo(source: input.description, reason: reason)

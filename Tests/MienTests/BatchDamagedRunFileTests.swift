@@ -56,4 +56,34 @@ final class BatchDamagedRunFileTests: XCTestCase {
         // status does not read the key: it still answers.
         XCTAssertEqual(try TestSupport.run(["batch", "status", runFile.path], home: root).status, 0)
     }
+
+    /// A damaged row that opening and preparing do not read, met only when a worker claims the task: the run ends
+    /// with the typed error and exit code 2 (the file cannot be used), as when opening refuses it. It ended with
+    /// exit code 1 (the code for failed tasks) and "a worker stopped: ..." before.
+    func testADamagedRowMetWhileClaimingExitsTwo() throws {
+        let root = try TestSupport.temporaryDirectory(self)
+        let corpus = root.appendingPathComponent("corpus")
+        try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+        try Data("not a picture".utf8).write(to: corpus.appendingPathComponent("text.png"))
+        let runFile = root.appendingPathComponent("run.sqlite")
+        let arguments = ["batch", corpus.path, "--out", runFile.path, "--jobs", "1", "--quiet"]
+        let first = try TestSupport.run(arguments, home: root)
+        XCTAssertEqual(first.status, 1, first.output)
+
+        // The failed task queued again with text where its attempt count belongs: only `claim` reads that column.
+        try edit(runFile, "UPDATE task SET state = 'queued', attempts = 'many' WHERE input LIKE '%text.png'")
+        let resumed = try TestSupport.run(arguments, home: root)
+        XCTAssertEqual(resumed.status, 2, resumed.output)
+        XCTAssertTrue(resumed.stderr.contains("error: \(runFile.path): the run file's 'task' table, id "), resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("column 'attempts': the text \"many\" where Mien writes an integer"),
+                      resumed.stderr)
+        XCTAssertFalse(resumed.stderr.contains("a worker stopped"), resumed.stderr)
+        // Nothing was claimed: the task is still queued with the edited value.
+        let queue = try DatabaseQueue(path: runFile.path)
+        let state = try queue.read { db in
+            try String.fetchOne(db, sql: "SELECT state || ' ' || attempts FROM task WHERE input LIKE '%text.png'")
+        }
+        try queue.close()
+        XCTAssertEqual(state, "queued many")
+    }
 }

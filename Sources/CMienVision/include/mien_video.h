@@ -35,6 +35,8 @@ typedef struct {
     int drop_when_full;        /* 1: drop the oldest queued frame rather than wait (live) */
     double open_timeout_s;     /* streams: give up opening after this long */
     double read_timeout_s;     /* streams: end when no frame arrives for this long */
+    long long max_pixels;      /* > 0: refuse a source whose frames are larger (width × height), before decoding
+                                  when the container declares the size; 0: no limit */
 } mien_video_options;
 
 typedef struct {

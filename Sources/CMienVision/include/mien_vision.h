@@ -23,7 +23,8 @@ typedef enum {
     MIEN_ERR_DECODE = 2,      /* bytes are not a decodable image/video */
     MIEN_ERR_ARGUMENT = 3,    /* caller passed something impossible */
     MIEN_ERR_MODEL = 4,       /* model file missing, corrupt or wrong shape */
-    MIEN_ERR_INTERNAL = 5     /* OpenCV/dlib threw something unexpected */
+    MIEN_ERR_INTERNAL = 5,    /* OpenCV/dlib threw something unexpected */
+    MIEN_ERR_TOO_MANY_PIXELS = 6 /* a video's frames are over the caller's pixel limit (info holds their size) */
 } mien_status;
 
 typedef struct {

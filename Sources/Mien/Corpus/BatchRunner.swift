@@ -128,7 +128,8 @@ public final class BatchRunner: Sendable {
                 do {
                     try work(worker: index, tally: tally, notice: onNotice)
                 } catch {
-                    tally.stop(with: "\(error)")
+                    tally.stop(with: "\(error)", unusableRunFile: (error as? JobStoreError)?.meansRunFileUnusable == true
+                                   ? error as? JobStoreError : nil)
                 }
             }
             // dlib and OpenCV recurse deeper than Foundation's 512 KiB default for secondary threads allows.
@@ -140,6 +141,9 @@ public final class BatchRunner: Sendable {
             onProgress(tally.progress(elapsed: Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9))
         }
         onProgress(tally.progress(elapsed: Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9))
+        // A run file that cannot be read (a damaged row met while claiming) is the store's error, as when opening it:
+        // the command exits 2 for it, not 1 (tasks failed).
+        if let unusable = tally.unusableRunFile { throw unusable }
         if let stopped = tally.stopReason { throw BatchError.worker(stopped) }
         return try store.counts()
     }
@@ -342,6 +346,7 @@ final class Tally: @unchecked Sendable {
     private var failed: Int
     private var finishedHere = 0
     private var stopped: String?
+    private var unusable: JobStoreError?
 
     init(total: Int, done: Int, failed: Int) {
         self.total = total
@@ -362,8 +367,17 @@ final class Tally: @unchecked Sendable {
 
     func claimTook(_ ms: Double) { lock.withLock { claimMs.append(ms) } }
 
-    func stop(with reason: String) { lock.withLock { if stopped == nil { stopped = reason } } }
+    func stop(with reason: String, unusableRunFile: JobStoreError? = nil) {
+        lock.withLock {
+            if stopped == nil {
+                stopped = reason
+                unusable = unusableRunFile
+            }
+        }
+    }
     var stopReason: String? { lock.withLock { stopped } }
+    /// The store error that stopped the run when it says the run file cannot be used.
+    var unusableRunFile: JobStoreError? { lock.withLock { unusable } }
     func requestStop() { lock.withLock { stopRequested = true } }
     /// A worker failed, or a stop was asked for: claim nothing more.
     var shouldEnd: Bool { lock.withLock { stopped != nil || stopRequested } }

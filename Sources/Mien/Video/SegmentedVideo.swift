@@ -71,7 +71,9 @@ public struct SegmentedVideoAnalysis: Sendable {
     /// whole video's summary. Scratch files go to `scratch` (created; removed afterwards). One audit record.
     public func analyze(_ url: URL, scratch: URL, onFrame: (VideoFrameResult) throws -> Void) throws -> VideoSummary {
         let input = VideoInput.file(url)
-        let probe = try VideoSource(input)
+        var probeOptions = VideoSource.Options()
+        probeOptions.maxPixels = analyzer.options.analysis.maxPixels
+        let probe = try VideoSource(input, options: probeOptions)
         let (fps, frameCount) = (probe.fps, probe.frameCount)
         probe.close()
         let segments = plan(fps: fps, frameCount: frameCount)

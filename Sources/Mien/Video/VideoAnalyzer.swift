@@ -114,6 +114,7 @@ public final class VideoAnalyzer: Sendable {
         sourceOptions.end = options.end
         sourceOptions.openTimeout = options.openTimeout
         sourceOptions.readTimeout = options.readTimeout
+        sourceOptions.maxPixels = options.analysis.maxPixels
         // The stride needs the source's frame rate, which only opening tells; reopen when it differs from 1.
         var source = try VideoSource(input, options: sourceOptions)
         let stride = options.stride(sourceFPS: source.fps)

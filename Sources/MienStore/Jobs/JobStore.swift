@@ -260,6 +260,15 @@ public enum JobStoreError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The run file could not be read (SQLite answered with an error while reading).
     case readFailed(path: String, reason: String)
 
+    /// The run file cannot be used as it is (a damaged row, a failed read): `mien batch` and `mien worker` exit 2
+    /// for it, as for a file refused when opened, whether it is met opening the file or later while claiming.
+    public var meansRunFileUnusable: Bool {
+        switch self {
+        case .damagedRow, .readFailed: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .cannotOpen(let path, let reason):
