@@ -75,7 +75,7 @@ case "$target" in
       grdb="$SCRATCH/release" modules=(-I "$out/grdb-release" -I "$debug/Modules")
     fi
     swiftc -sanitize="${SANITIZE:-fuzzer,address}" -parse-as-library -O -module-name MienStore \
-      "fuzz/swift/${target}_fuzzer.swift" fuzz/swift/shared/FuzzBytes.swift $(find Sources/MienStore -name '*.swift') \
+      "fuzz/swift/${target}_fuzzer.swift" fuzz/swift/shared/FuzzBytes.swift fuzz/swift/shared/FixtureRestore.swift $(find Sources/MienStore -name '*.swift') \
       "${modules[@]}" \
       -Xcc -fmodule-map-file="$checkouts/GRDB.swift/Sources/GRDBSQLite/module.modulemap" \
       -Xcc -fmodule-map-file="$crypto/CCryptoBoringSSLShims/include/module.modulemap" \

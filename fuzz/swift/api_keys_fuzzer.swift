@@ -55,31 +55,28 @@ private let fixture: (store: APIKeyStore, editor: DatabaseQueue, secrets: [Strin
 
 private let columns = ["name", "purpose", "prefix", "secretHash", "created", "revoked"]
 
-/// The schema version after the last restore: the table is only recreated when an input rewrote it.
-nonisolated(unsafe) private var restoredSchema: Int32 = -1
+/// Restores after each input; the table is only recreated when an input rewrote it.
+nonisolated(unsafe) private var restorer = FixtureRestore()
 
-/// Puts the two original keys back (and the original table, if an input rewrote it), in one transaction.
+/// Puts the two original keys back (and the original table, if an input rewrote it).
 private func restore() {
     do {
-        try fixture.editor.write { db in
-            let version = try Int32.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
-            if version != restoredSchema {
-                let schema = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'api_keys'") ?? ""
-                if !schema.contains("NOT NULL") {
-                    try db.execute(sql: "DROP TABLE IF EXISTS api_keys")
-                    try db.execute(sql: """
-                        CREATE TABLE "api_keys" ("name" TEXT PRIMARY KEY, "purpose" TEXT NOT NULL, "prefix" TEXT NOT NULL,
-                        "secretHash" TEXT NOT NULL UNIQUE, "created" DOUBLE NOT NULL, "revoked" DOUBLE)
-                        """)
-                }
+        try restorer.restore(fixture.editor, rebuild: { db in
+            let schema = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'api_keys'") ?? ""
+            if !schema.contains("NOT NULL") {
+                try db.execute(sql: "DROP TABLE IF EXISTS api_keys")
+                try db.execute(sql: """
+                    CREATE TABLE "api_keys" ("name" TEXT PRIMARY KEY, "purpose" TEXT NOT NULL, "prefix" TEXT NOT NULL,
+                    "secretHash" TEXT NOT NULL UNIQUE, "created" DOUBLE NOT NULL, "revoked" DOUBLE)
+                    """)
             }
+        }, refill: { db in
             try db.cachedStatement(sql: "DELETE FROM api_keys").execute()
             let insert = try db.cachedStatement(sql: "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?)")
             for row in fixture.rows {
                 try insert.execute(arguments: StatementArguments(columns.map { row[$0] as DatabaseValue }))
             }
-        }
-        restoredSchema = try fixture.editor.read { db in try Int32.fetchOne(db, sql: "PRAGMA schema_version") ?? 0 }
+        })
     } catch {
         fatalError("the fuzz harness cannot restore its key database: \(error)")
     }

@@ -84,24 +84,22 @@ private let fixture: Fixture = {
 
 private func columns(_ table: String) -> [String] { Array(fixture.rows[table]![0].columnNames) }
 
-/// The schema version after the last restore: tables and indexes are only recreated when an input changed them.
-nonisolated(unsafe) private var restoredSchema: Int32 = -1
+/// Restores after each input; tables and indexes are only recreated when an input changed them.
+nonisolated(unsafe) private var restorer = FixtureRestore()
 
-/// Puts the run back as Mien wrote it, in one transaction (a commit per statement was a quarter of an input's time).
+/// Puts the run back as Mien wrote it.
 private func restore() {
     do {
-        try fixture.editor.write { db in
-            let version = try Int32.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
-            if version != restoredSchema {
-                for table in tables {
-                    let now = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table])
-                    if now != fixture.schema[table] {
-                        try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
-                        try db.execute(sql: fixture.schema[table]!)
-                    }
+        try restorer.restore(fixture.editor, rebuild: { db in
+            for table in tables {
+                let now = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table])
+                if now != fixture.schema[table] {
+                    try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
+                    try db.execute(sql: fixture.schema[table]!)
                 }
-                for index in fixture.indexes { try db.execute(sql: index.replacingOccurrences(of: "CREATE INDEX", with: "CREATE INDEX IF NOT EXISTS")) }
             }
+            for index in fixture.indexes { try db.execute(sql: index.replacingOccurrences(of: "CREATE INDEX", with: "CREATE INDEX IF NOT EXISTS")) }
+        }, refill: { db in
             for table in tables {
                 try db.cachedStatement(sql: "DELETE FROM \(table)").execute()
                 let marks = Array(repeating: "?", count: columns(table).count).joined(separator: ", ")
@@ -110,8 +108,7 @@ private func restore() {
                     try insert.execute(arguments: StatementArguments(Array(row.databaseValues)))
                 }
             }
-        }
-        restoredSchema = try fixture.editor.read { db in try Int32.fetchOne(db, sql: "PRAGMA schema_version") ?? 0 }
+        })
     } catch {
         fatalError("the fuzz harness cannot restore its run file: \(error)")
     }
