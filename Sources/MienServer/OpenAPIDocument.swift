@@ -193,8 +193,9 @@ enum OpenAPIDocument {
     },
     "schemas": {
       "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
-      "Health": {"type": "object", "required": ["status", "engine_load_seconds", "instances", "running", "waiting", "admitted", "capacity"],
-                 "properties": {"status": {"type": "string"}, "engine_load_seconds": {"type": "number"}, "instances": {"type": "integer"}, "running": {"type": "integer"}, "waiting": {"type": "integer"}, "admitted": {"type": "integer"}, "capacity": {"type": "integer"}}},
+      "Health": {"type": "object", "required": ["status", "engine_load_seconds", "instances", "running", "waiting", "admitted", "capacity", "blendshapes", "body"],
+                 "properties": {"status": {"type": "string"}, "engine_load_seconds": {"type": "number"}, "instances": {"type": "integer"}, "running": {"type": "integer"}, "waiting": {"type": "integer"}, "admitted": {"type": "integer"}, "capacity": {"type": "integer"},
+                                "blendshapes": {"type": "boolean", "description": "the face mesh is loaded (blendshapes and iris gaze)"}, "body": {"type": "boolean", "description": "the body keypoint models are loaded (mien serve --body)"}}},
       "Notice": {"type": "object", "required": ["title", "operator_name", "purpose", "sections"],
                  "properties": {"title": {"type": "string"}, "operator_name": {"type": "string"}, "purpose": {"type": "string"},
                                 "sections": {"type": "array", "items": {"type": "object", "required": ["title", "text"], "properties": {"title": {"type": "string"}, "text": {"type": "string"}}}}}},

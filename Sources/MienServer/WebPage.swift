@@ -65,6 +65,8 @@ enum WebPage {
     <h2>API key</h2>
     <p class="muted">Needed when the server requires keys; kept in this tab only.</p>
     <input id="key" type="password" size="60" placeholder="mien_… (leave empty on a local server)" autocomplete="off">
+    <p><label><input type="checkbox" id="body-toggle" disabled> Body keypoints: the skeleton and body movement (photo and webcam)</label>
+      <span id="body-note" class="muted"></span></p>
   </section>
 
   <section id="photo">
@@ -119,6 +121,13 @@ fetch("/v1/notice").then((r) => r.json()).then((n) => {
   $("notice-body").innerHTML = n.sections.map((s) => "<h3>" + esc(s.title) + "</h3><p>" + esc(s.text) + "</p>").join("");
 }).catch(() => { $("notice-body").textContent = "The notice could not be loaded; ask the operator before using this page."; });
 
+// What this server loaded: body keypoints only with `mien serve --body`.
+fetch("/healthz").then((r) => r.json()).then((h) => {
+  $("body-toggle").disabled = !h.body;
+  $("body-note").textContent = h.body ? "(about 150 ms more a person)" : "(this server was started without --body)";
+}).catch(() => {});
+const bodyOn = () => !$("body-toggle").disabled && $("body-toggle").checked;
+
 $("notice-ack").addEventListener("change", (e) => {
   $("tools").setAttribute("aria-disabled", e.target.checked ? "false" : "true");
 });
@@ -140,6 +149,28 @@ function table(obj, digits) {
   return "<table>" + Object.entries(obj).map(([k, v]) => "<tr><td>" + esc(k.replace(/_/g, " ")) + "</td><td>" + (typeof v === "number" ? v.toFixed(digits) : esc(v)) + "</td></tr>").join("") + "</table>";
 }
 
+function gazeBlock(g) {
+  if (!g) return "";
+  if (g.abstained) return '<p>Gaze: <span class="muted">' + esc(g.abstained) + "</span></p>";
+  const rows = {};
+  if (g.combined) { rows["eye in head, yaw"] = g.combined.yaw; rows["eye in head, pitch"] = g.combined.pitch; }
+  if (g.camera) { rows["towards the camera, yaw"] = g.camera.yaw; rows["towards the camera, pitch"] = g.camera.pitch; }
+  return "<p>Gaze from the irises (degrees; no per-person calibration)</p>" + table(rows, 1);
+}
+
+function blendshapeBlock(b) {
+  if (!b) return "";
+  if (b.abstained) return '<p>Blendshapes: <span class="muted">' + esc(b.abstained) + "</span></p>";
+  const top = Object.entries(b.coefficients).filter(([k]) => k !== "_neutral").sort((x, y) => y[1] - x[1]).slice(0, 6);
+  return '<p>Strongest blendshapes (facial movement, 0–1)</p><div class="blendshapes">' + table(Object.fromEntries(top), 2) + "</div>";
+}
+
+function bodyBlock(b) {
+  if (!b) return "";
+  if (b.abstained) return '<p class="body-abstained">Body: <span class="muted">' + esc(b.abstained) + "</span></p>";
+  return '<p>Body movement (' + b.points.length + ' keypoints; movement, not emotion)</p><div class="body-measures">' + table(b.movement, 3) + "</div>";
+}
+
 function showFaces(doc) {
   const image = doc.images[0];
   const faces = image.faces;
@@ -147,7 +178,8 @@ function showFaces(doc) {
   faces.forEach((f, i) => {
     html += '<div class="face" data-face="' + i + '"><h3>Face ' + (i + 1) + "</h3>" + expressionBlock(f.expression);
     html += "<p>Head pose (degrees)</p>" + table(f.pose, 1);
-    html += "<p>Movement measures (IOD units)</p>" + table(f.movement_measures, 3) + "</div>";
+    html += "<p>Movement measures (IOD units)</p>" + table(f.movement_measures, 3);
+    html += gazeBlock(f.gaze) + blendshapeBlock(f.blendshapes) + bodyBlock(f.body) + "</div>";
   });
   $("faces").innerHTML = html;
 }
@@ -158,7 +190,7 @@ async function analysePhoto(file) {
   const form = new FormData();
   form.append("file", file, file.name);
   try {
-    const r = await fetch("/v1/analyze?annotated=jpeg&landmarks=false&source=" + encodeURIComponent(file.name), { method: "POST", headers: auth(), body: form });
+    const r = await fetch("/v1/analyze?annotated=jpeg&landmarks=false" + (bodyOn() ? "&body=true" : "") + "&source=" + encodeURIComponent(file.name), { method: "POST", headers: auth(), body: form });
     if (!r.ok) { $("photo-status").innerHTML = '<span class="error">' + esc(await errorText(r)) + "</span>"; return; }
     const doc = await r.json();
     if (doc.annotated_image) { $("photo-image").src = doc.annotated_image; $("photo-image").hidden = false; }
@@ -237,7 +269,7 @@ $("camera-start").addEventListener("click", async () => {
   catch (e) { $("live-status").textContent = "No camera: " + e; return; }
   $("camera").srcObject = stream; $("camera").hidden = false;
   if (key()) document.cookie = "mien_token=" + encodeURIComponent(key()) + "; path=/v1/live; SameSite=Strict";
-  socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/v1/live");
+  socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/v1/live" + (bodyOn() ? "?body=true&body_every=5" : ""));
   socket.binaryType = "arraybuffer";
   let busy = false;
   socket.onmessage = (m) => {

@@ -61,7 +61,10 @@ final class AnalyzeRouteTests: XCTestCase {
 
             let health = try await client.execute(uri: "/healthz", method: .get)
             XCTAssertEqual(health.status, .ok)
-            XCTAssertEqual(try ServerHarness.json(health)["instances"] as? Int, 2)
+            let healthDoc = try ServerHarness.json(health)
+            XCTAssertEqual(healthDoc["instances"] as? Int, 2)
+            XCTAssertEqual(healthDoc["blendshapes"] as? Bool, true, "the mesh is loaded by default")
+            XCTAssertEqual(healthDoc["body"] as? Bool, false, "the body models only with --body")
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             let text = String(buffer: metrics.body)
             XCTAssertTrue(text.contains("mien_http_requests_total{route=\"/v1/analyze\",method=\"POST\",status=\"200\"} 4"), text)

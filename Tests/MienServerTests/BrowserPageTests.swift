@@ -10,20 +10,27 @@ import XCTest
 final class BrowserPageTests: XCTestCase {
     static let photo = TestSupport.sample("pexels_1080865_group_meeting.jpg")
 
-    func testPageUploadsAPhotoAndRendersFacesAndUncertainty() async throws {
+    static let script = TestSupport.repository.appendingPathComponent("Tests/MienServerTests/Browser/page_check.py")
+
+    /// Skips when Chromium, chromium-driver or Selenium is missing; answers a fresh screenshot path under out/.
+    static func browserReady(screenshot name: String) throws -> URL {
         for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] where !FileManager.default.isExecutableFile(atPath: tool) {
             throw XCTSkip("\(tool) is missing: run scripts/install-deps.sh (apt-get install chromium chromium-driver)")
         }
         let probe = try TestSupport.process(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import selenium"],
                                             environment: [:], timeout: 30, what: "python3 -c 'import selenium'")
         if probe.status != 0 { throw XCTSkip("Selenium is missing: run scripts/install-deps.sh (pip install selenium)") }
-
-        let home = try TestSupport.temporaryDirectory(self)
         let out = TestSupport.repository.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        let screenshot = out.appendingPathComponent("server-page.png")
+        let screenshot = out.appendingPathComponent(name)
         try? FileManager.default.removeItem(at: screenshot)
-        let script = TestSupport.repository.appendingPathComponent("Tests/MienServerTests/Browser/page_check.py")
+        return screenshot
+    }
+
+    func testPageUploadsAPhotoAndRendersFacesAndUncertainty() async throws {
+        let screenshot = try Self.browserReady(screenshot: "server-page.png")
+        let home = try TestSupport.temporaryDirectory(self)
+        let script = Self.script
         // A 3-second clip of the sample video and a 2-second tone for the video and audio flows.
         let clip = home.appendingPathComponent("clip.mp4")
         let cut = try TestSupport.process(URL(fileURLWithPath: "/usr/bin/ffmpeg"),
@@ -53,6 +60,7 @@ final class BrowserPageTests: XCTestCase {
             XCTAssertEqual(result["uncertain"] as? Int, uncertain, run.stdout)
             XCTAssertEqual(result["bars"] as? Int, faces.count * 8, "eight probability bars a face")
             XCTAssertEqual(result["image_width"] as? Int, api["images"].flatMap { ($0 as? [[String: Any]])?.first?["width"] as? Int })
+            XCTAssertEqual(result["body_toggle_enabled"] as? Bool, false, "this server has no body models: \(run.stdout)")
             XCTAssertEqual(result["tools_before"] as? String, "true", "nothing can be analysed before the notice")
             XCTAssertEqual(result["tools_after"] as? String, "false")
             XCTAssertEqual(result["notice_mentions_felt"] as? Bool, true)
@@ -64,6 +72,37 @@ final class BrowserPageTests: XCTestCase {
             XCTAssertEqual(result["video_progress"] as? Double, 1, run.stdout)
             XCTAssertGreaterThan(result["report_length"] as? Int ?? 0, 1000, run.stdout)
             XCTAssertTrue((result["audio_status"] as? String ?? "").contains("2.0 s of audio"), run.stdout)
+        }
+        let size = (try FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
+        XCTAssertGreaterThan(size, 10_000, "the screenshot \(screenshot.path) is written")
+    }
+
+    /// A server started with `--body`: the page's body toggle is on offer; switched on, the photo's face shows the
+    /// body movement the API measures (the astronaut's shoulders are in the picture), beside gaze and blendshapes.
+    func testBodyToggleShowsBodyMovementOnAServerWithTheBodyModels() async throws {
+        let screenshot = try Self.browserReady(screenshot: "server-page-body.png")
+        let home = try TestSupport.temporaryDirectory(self)
+        let photo = TestSupport.sample("nasa_astronaut_eileen_collins.png")
+        let server = try ServerHarness.server(home: home) { $0.body = true }
+        try await server.application().test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            let api = try ServerHarness.json(try await client.execute(
+                uri: "/v1/analyze?body=true", method: .post, body: ByteBuffer(bytes: try Data(contentsOf: photo))))
+            let face = try XCTUnwrap(((api["images"] as? [[String: Any]])?.first?["faces"] as? [[String: Any]])?.first)
+            let movement = try XCTUnwrap((face["body"] as? [String: Any])?["movement"] as? [String: Any])
+            let run = try TestSupport.process(URL(fileURLWithPath: "/usr/bin/env"),
+                                              ["python3", Self.script.path, "--body", "http://127.0.0.1:\(port)", photo.path,
+                                               screenshot.path],
+                                              environment: [:], timeout: 120, what: "page_check.py --body")
+            XCTAssertEqual(run.status, 0, run.output)
+            let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual(result["toggle_enabled"] as? Bool, true, run.stdout)
+            XCTAssertEqual(result["faces"] as? Int, 1, run.stdout)
+            let shown = try XCTUnwrap((result["per_face"] as? [[String: Any]])?.first, run.stdout)
+            XCTAssertEqual(shown["body_rows"] as? Int, movement.count, "one row per body measure the API gives: \(run.stdout)")
+            XCTAssertEqual(shown["blendshape_rows"] as? Int, 6, run.stdout)
+            let text = shown["text"] as? String ?? ""
+            XCTAssertTrue(text.contains("shoulder height") && text.contains("Gaze"), text)
         }
         let size = (try FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
         XCTAssertGreaterThan(size, 10_000, "the screenshot \(screenshot.path) is written")

@@ -19,6 +19,9 @@ struct Health: Codable {
     var waiting: Int
     var admitted: Int
     var capacity: Int
+    /// Whether this server loaded the face mesh (blendshapes and iris gaze) and the body keypoint models.
+    var blendshapes: Bool
+    var body: Bool
 }
 
 extension MienServer {
@@ -35,7 +38,8 @@ extension MienServer {
             return try Self.json(Health(engine_load_seconds: self.engine.loadSeconds,
                                         instances: self.gate.instances, running: load.running,
                                         waiting: load.waiting, admitted: self.gate.inFlight,
-                                        capacity: self.gate.capacity))
+                                        capacity: self.gate.capacity,
+                                        blendshapes: self.configuration.blendshapes, body: self.configuration.body))
         }
         router.get("/metrics") { _, _ in
             let load = self.engine.load

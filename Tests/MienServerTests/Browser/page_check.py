@@ -2,9 +2,12 @@
 """Drives the real web page of `mien serve` in headless Chromium (Selenium + chromium-driver).
 
 Usage: page_check.py BASE_URL PHOTO SCREENSHOT [VIDEO AUDIO]
+       page_check.py --body BASE_URL PHOTO SCREENSHOT
 Loads the page, checks the notice is shown before anything else, acknowledges it, uploads PHOTO, waits for the
 result and prints one JSON object: faces rendered, faces shown as uncertain, the labels shown, and whether the
 annotated picture loaded. Writes SCREENSHOT (PNG). Exit 0 when the page worked, 1 with a message otherwise.
+With --body (a server started with --body), the body toggle is switched on before the upload, and the JSON counts
+the body movement, blendshape and gaze rows the page shows per face.
 """
 import json
 import shutil
@@ -17,7 +20,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 
-def main(base, photo, screenshot, video=None, audio=None):
+def browser():
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1280,1600", "--no-proxy-server",
@@ -25,21 +28,62 @@ def main(base, photo, screenshot, video=None, audio=None):
                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"):
         options.add_argument(arg)
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+
+
+def open_page(driver, base):
+    """Loads the page and waits for the notice and for what the server says it loaded (/healthz)."""
+    driver.set_page_load_timeout(30)
+    driver.get(base + "/")
+    wait = WebDriverWait(driver, 60)
+    wait.until(lambda d: "Who and why" in d.find_element(By.ID, "notice-body").text)
+    wait.until(lambda d: d.find_element(By.ID, "body-note").text != "")
+    return wait
+
+
+def upload_photo(driver, wait, photo):
+    driver.find_element(By.ID, "photo-file").send_keys(photo)
+    wait.until(ec.presence_of_element_located((By.ID, "face-count")))
+    wait.until(lambda d: d.execute_script("const i = document.getElementById('photo-image'); return !i.hidden && i.complete && i.naturalWidth > 0"))
+    return int(driver.find_element(By.ID, "face-count").get_attribute("data-count"))
+
+
+def body_check(base, photo, screenshot):
+    driver = browser()
     try:
-        driver.set_page_load_timeout(30)
-        driver.get(base + "/")
-        wait = WebDriverWait(driver, 60)
+        wait = open_page(driver, base)
+        driver.find_element(By.ID, "notice-ack").click()
+        toggle = driver.find_element(By.ID, "body-toggle")
+        enabled = toggle.is_enabled()
+        toggle.click()
+        faces = upload_photo(driver, wait, photo)
+        per_face = []
+        for face in driver.find_elements(By.CSS_SELECTOR, ".face"):
+            per_face.append({"body_rows": len(face.find_elements(By.CSS_SELECTOR, ".body-measures tr")),
+                             "body_abstained": len(face.find_elements(By.CSS_SELECTOR, ".body-abstained")),
+                             "blendshape_rows": len(face.find_elements(By.CSS_SELECTOR, ".blendshapes tr")),
+                             "text": face.text})
+        driver.save_screenshot(screenshot)
+        print(json.dumps({"toggle_enabled": enabled, "faces": faces, "per_face": per_face}))
+        return 0
+    except Exception as error:  # noqa: BLE001 — report any failure of the page to the Swift test
+        print(f"page check failed: {error!r}", file=sys.stderr)
+        return 1
+    finally:
+        driver.quit()
+
+
+def main(base, photo, screenshot, video=None, audio=None):
+    driver = browser()
+    try:
+        wait = open_page(driver, base)
         # The notice comes first, and the tools stay disabled until it is acknowledged.
-        wait.until(lambda d: "Who and why" in d.find_element(By.ID, "notice-body").text)
         notice = driver.find_element(By.ID, "notice").text
         tools_before = driver.find_element(By.ID, "tools").get_attribute("aria-disabled")
         driver.find_element(By.ID, "notice-ack").click()
         tools_after = driver.find_element(By.ID, "tools").get_attribute("aria-disabled")
-        driver.find_element(By.ID, "photo-file").send_keys(photo)
-        wait.until(ec.presence_of_element_located((By.ID, "face-count")))
-        wait.until(lambda d: d.execute_script("const i = document.getElementById('photo-image'); return !i.hidden && i.complete && i.naturalWidth > 0"))
-        faces = int(driver.find_element(By.ID, "face-count").get_attribute("data-count"))
+        body_toggle_enabled = driver.find_element(By.ID, "body-toggle").is_enabled()
+        faces = upload_photo(driver, wait, photo)
         uncertain = len(driver.find_elements(By.CSS_SELECTOR, ".face [data-state='uncertain']"))
         labels = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".face .state")]
         bars = len(driver.find_elements(By.CSS_SELECTOR, ".face .bar"))
@@ -67,7 +111,7 @@ def main(base, photo, screenshot, video=None, audio=None):
                                             or d.find_elements(By.CSS_SELECTOR, "#audio-status .error"))
             extra["audio_status"] = driver.find_element(By.ID, "audio-status").text
         print(json.dumps({**extra, "live_status": live_status, "faces": faces, "uncertain": uncertain, "labels": labels, "bars": bars,
-                          "image_width": image_width, "tools_before": tools_before, "tools_after": tools_after,
+                          "image_width": image_width, "body_toggle_enabled": body_toggle_enabled, "tools_before": tools_before, "tools_after": tools_after,
                           "notice_mentions_felt": "not what anyone feels" in notice}))
         return 0
     except Exception as error:  # noqa: BLE001 — report any failure of the page to the Swift test
@@ -82,4 +126,6 @@ def main(base, photo, screenshot, video=None, audio=None):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--body"]:
+        sys.exit(body_check(*sys.argv[2:5]))
     sys.exit(main(*sys.argv[1:6]))
