@@ -44,6 +44,24 @@ final class EyeEventTests: XCTestCase {
         XCTAssertEqual(long.map(\.kind), [.eyesClosed], "1.5 s closed is not a blink")
     }
 
+    func testEyesStillClosedWhenTheTrackEndsAreReported() throws {
+        var detector = BlinkDetector(track: 2)
+        for (i, c) in ([0.1, 0.1] + Array(repeating: 0.7, count: 12)).enumerated() {
+            XCTAssertNil(detector.update(lids(c), at: Double(i) * 0.125))
+        }
+        let e = try XCTUnwrap(detector.close(), "closed from 0.25 s to the last frame at 1.625 s")
+        XCTAssertEqual(e.kind, .eyesClosed)
+        XCTAssertEqual(e.start, 0.25, accuracy: 1e-9)
+        XCTAssertEqual(e.end, 1.625, accuracy: 1e-9)
+        XCTAssertNil(detector.close(), "closed once")
+        var short = BlinkDetector(track: 2)
+        for (i, c) in [0.1, 0.7, 0.8].enumerated() { _ = short.update(lids(c), at: Double(i) * 0.125) }
+        XCTAssertEqual(short.close()?.kind, .blink)
+        var single = BlinkDetector(track: 2)
+        for (i, c) in [0.1, 0.7].enumerated() { _ = single.update(lids(c), at: Double(i) * 0.125) }
+        XCTAssertNil(single.close(), "one measured frame has no duration")
+    }
+
     func testAGapDropsAClosureInProgress() {
         var detector = BlinkDetector(track: 1)
         XCTAssertNil(detector.update(lids(0.8), at: 0))

@@ -338,10 +338,10 @@ struct FramePipeline {
         return events
     }
 
-    /// Closes a track: its open head-motion pattern and its summary.
+    /// Closes a track: its open head-motion pattern, eye closure, look away and hand contact, and its summary.
     private mutating func end(_ id: Int) -> [MovementEvent] {
         guard var state = states.removeValue(forKey: id) else { return [] }
-        let found = state.head.finish() + [state.gazeAway.close(), state.body?.closeContact(at: 0)].compactMap { $0 }
+        let found = state.head.finish() + [state.blinks.close(), state.gazeAway.close(), state.body?.closeContact(at: 0)].compactMap { $0 }
         for e in found { state.builder.add(e) }
         let base = state.baseline.baseline()
         summaries.append(state.builder.finished(baseline: MovementMeasures(values: base),

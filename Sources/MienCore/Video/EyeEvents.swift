@@ -49,6 +49,15 @@ public struct BlinkDetector: Sendable {
         }
         return nil
     }
+
+    /// Closes a closure still in progress when the track ends (end of the video, or the face lost), ending at its
+    /// last measured frame; a closure seen on one measured frame only has no duration and is not reported.
+    public mutating func close() -> MovementEvent? {
+        defer { closedSince = nil }
+        guard let since = closedSince, let end = lastTime, end > since else { return nil }
+        let kind: MovementEvent.Kind = end - since <= maxBlinkSeconds ? .blink : .eyesClosed
+        return MovementEvent(kind: kind, track: track, start: since, end: end, peakClosure: peak)
+    }
 }
 
 /// Looks away from the camera in one track: the gaze in camera coordinates (`Gaze.camera`, eye-in-head plus head
