@@ -18,7 +18,8 @@ import MienVision
 ///   that match nothing get the next new id, in order of first appearance, as a single run numbers them. Track
 ///   summaries are rebuilt from the stitched frames.
 /// - **Baselines**: movement measures relative to the neutral baseline (a sliding 60-second window) are computed
-///   again while stitching, over the whole video's frames in order, as a single run computes them.
+///   again while stitching, over the whole video's frames in order, as a single run computes them; a body's
+///   shoulder raise keeps the baseline its track had in the segment where it began.
 /// - **What differs from one run** (docs/BATCH.md): the smoothed expression in a segment's first frames (it settled
 ///   over the warm-up, not over all earlier frames: differences ≤ 0.01 in probability), and a segment whose data is
 ///   damaged stops only itself.
@@ -218,6 +219,11 @@ struct SegmentStitcher {
     /// Blendshape baselines per video track, and the last relative values (carried like the mesh values).
     private var meshBaselines: [Int: BlendshapeBaseline] = [:]
     private var meshRelative: [Int: Blendshapes] = [:]
+    /// Shoulder raise is against the median of a track's first body samples (`BodyTrack`), and each segment starts
+    /// its tracks afresh: the baseline a video track had in the segment where it began (raise + height of its
+    /// frames), and the tracks that began in an earlier segment, whose later frames are re-based on it.
+    private var shoulderBaselines: [Int: Double] = [:]
+    private var continuedTracks: Set<Int> = []
     private var events: [MovementEvent] = []
     private var analysed = 0
     private var firstTime: Double?
@@ -228,6 +234,7 @@ struct SegmentStitcher {
     /// The next segment starts: match its warm-up frames' tracks to the tracks of the frames already reported.
     mutating func beginSegment(warmup: [VideoFrameResult]) {
         mapping = [:]
+        continuedTracks.formUnion(shoulderBaselines.keys)
         var votes: [Pair: Double] = [:]
         for frame in warmup {
             guard let seen = tail[frame.frame] else { continue }
@@ -283,6 +290,14 @@ struct SegmentStitcher {
                     .relative(b, at: frame.time, neutralLabel: neutral)
             }
             frame.faces[i].blendshapesRelative = frame.faces[i].meshFrame == nil ? nil : meshRelative[id]
+            if var m = frame.faces[i].face.body?.movement, let raise = m.shoulderRaise, let height = m.shoulderHeight {
+                if continuedTracks.contains(id), let base = shoulderBaselines[id] {
+                    m.shoulderRaise = base - height
+                    frame.faces[i].face.body?.movement = m
+                } else {
+                    shoulderBaselines[id] = raise + height
+                }
+            }
             builders[id]?.add(frame.faces[i], at: frame.time)
         }
         for event in frame.events {
