@@ -48,9 +48,31 @@ wrk.method = "POST"
 local f = io.open("$photo", "rb"); wrk.body = f:read("*all"); f:close()
 wrk.headers["Content-Type"] = "image/jpeg"
 LUA
-if command -v wrk >/dev/null; then
+# The machine itself can stall (a paused VM, a noisy neighbour): then wrk's own clock jumps and every request in flight
+# looks like a timeout. A sampler beside the load measures that: the longest time a 0.2-s sleep loop went without
+# running, and the server's peak RSS (to tell a stall the server caused by eating memory from one it did not). Only a
+# failed attempt (the load or a bad-input check) during which the machine stalled >= 5 s while the server stayed under
+# 2 GiB is run once more; the discarded attempt, its reason and the retry are printed.
+cat >"$work/stall.py" <<'PY'
+import signal, sys, time
+out, pid = sys.argv[1], sys.argv[2]
+gap, rss, last = 0.0, 0, time.time()
+def done(*_):
+    open(out, "w").write("%.1f %d\n" % (gap, rss // 1024)); sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+while True:
+    time.sleep(0.2)
+    now = time.time(); gap = max(gap, now - last); last = now
+    try:
+        rss = max(rss, next(int(l.split()[1]) for l in open("/proc/%s/status" % pid) if l.startswith("VmRSS")))
+    except (OSError, StopIteration):
+        pass
+PY
+load_with_bad_input() { # attempt-number
   wrk -t1 -c4 -d25s --timeout 20s -s "$work/post.lua" "$base/v1/analyze" >"$work/wrk.log" 2>&1 &
   load=$!
+  python3 "$work/stall.py" "$work/stall" "$server" &
+  sampler=$!
   sleep 2
   code() { curl -s -o "$work/body" -w '%{http_code}' --max-time 30 "$@"; }
   check "non-image body" 415 "$(code -X POST --data-binary 'hello' "$base/v1/analyze")"
@@ -112,14 +134,30 @@ s.sendall(b"POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" 
 s.close()
 PY
   wait "$load"
+  kill -TERM "$sampler"; wait "$sampler" || true
+  read -r stall_s server_mb <"$work/stall"
   cat "$work/wrk.log"
+  echo "load attempt $1: longest stall of the machine ${stall_s} s, server peak RSS ${server_mb} MB"
   # 4 connections stay within instances + queue, so every load request must be a 200.
-  if grep -qE "Non-2xx|Socket errors" "$work/wrk.log"; then
-    echo "FAIL: the load saw errors while bad input was sent"; failures=$((failures + 1))
-  else
-    echo "ok: the load was served throughout ($(grep -Eo '[0-9]+ requests in' "$work/wrk.log"), all 200)"
-    passes=$((passes + 1))
-  fi
+  ! grep -qE "Non-2xx|Socket errors" "$work/wrk.log"
+}
+if command -v wrk >/dev/null; then
+  for attempt in 1 2; do
+    passes_before=$passes failures_before=$failures
+    if load_with_bad_input "$attempt"; then
+      echo "ok: the load was served throughout ($(grep -Eo '[0-9]+ requests in' "$work/wrk.log"), all 200)"; passes=$((passes + 1))
+    else
+      echo "FAIL: the load saw errors while bad input was sent"; tail -20 "$work/serve.log"; failures=$((failures + 1))
+    fi
+    # A failed attempt during which the machine stalled, with the server's memory bounded, is discarded once.
+    if [ "$attempt" = 1 ] && [ "$failures" -gt "$failures_before" ] &&
+       python3 -c "import sys; sys.exit(0 if float('$stall_s') >= 5 and int('$server_mb') < 2048 else 1)"; then
+      echo "note: attempt 1 is discarded: the machine stalled ${stall_s} s during it (server RSS ${server_mb} MB), which is not the server; running it again"
+      passes=$passes_before failures=$failures_before
+    else
+      break
+    fi
+  done
 else
   echo "skip: wrk is not installed (scripts/install-deps.sh installs it)"
 fi
