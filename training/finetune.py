@@ -184,8 +184,11 @@ def fixed_shifts(x01):
 
 
 @torch.no_grad()
-def evaluate(net, split, log_prior):
-    """FER+ accuracy and macro recall (natural and balanced prior) per fixed shift, flip-averaged."""
+def evaluate(net, split, log_prior, balanced_logits=False, tau=1.0):
+    """FER+ accuracy and macro recall (natural and balanced prior) per fixed shift, flip-averaged. The balanced answer
+    subtracts tau times the log prior from the raw logits (tau = the head's calibration temperature makes it the
+    product's division of calibrated probabilities by the prior). A network trained with --balanced gives
+    balanced-prior logits; its natural-prior answer adds the same back."""
     net.eval()
     v = split.ferplus_valid
     o = augment.CROP_OFFSET
@@ -199,7 +202,8 @@ def evaluate(net, split, log_prior):
             z.append((net(b)[0] + net(b.flip(3))[0]) / 2)
         z = torch.cat(z)
         row = {}
-        for prior, zz in (("natural", z), ("balanced", z - log_prior)):
+        zn, zb = (z + tau * log_prior, z) if balanced_logits else (z, z - tau * log_prior)
+        for prior, zz in (("natural", zn), ("balanced", zb)):
             p = zz.argmax(1)
             rec = [((p == c) & (y == c)).sum().item() / max(1, (y == c).sum().item()) for c in range(8)]
             row[prior] = (round(100 * (p == y).float().mean().item(), 2), round(100 * sum(rec) / 8, 2))
@@ -222,6 +226,12 @@ def main():
     ap.add_argument("--eval-every", type=int, default=2)
     ap.add_argument("--init", type=Path, default=None, help="start the trained copy from this finetune.py checkpoint")
     ap.add_argument("--eval-start", action="store_true", help="evaluate the starting model first")
+    ap.add_argument("--balanced", action="store_true",
+                    help="train balanced-prior logits: logit-adjusted label loss (Menon et al. 2021) and the teacher's "
+                         "balanced-prior answer (its logits minus tau times the log training prior) as the KD target")
+    ap.add_argument("--tau", type=float, nargs=2, default=(0.4445, 0.6586), metavar=("FERPLUS", "FER2013"),
+                    help="the logit adjustment per head, in raw-logit units: the heads' calibration temperatures "
+                         "(1.1.0's, Models/MODEL_CARD.md), so that it equals dividing calibrated probabilities by the prior")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -245,7 +255,17 @@ def main():
     w_fp = class_weights(counts)
     w_13 = class_weights(np.bincount(tr.fer2013, minlength=7).astype(float))
     if args.eval_start:
-        log(json.dumps({"epoch": 0, "public_test": evaluate(student, pub, log_prior)}))
+        log(json.dumps({"epoch": 0, "public_test": evaluate(student, pub, log_prior, tau=args.tau[0])}))
+    # Logit adjustment: the label loss sees the student's logits plus the log prior, so the logits themselves learn
+    # the balanced-prior answer; the KD target is the teacher's answer with its prior divided out. The FER2013 head
+    # gets the same with its own prior.
+    adj_fp = args.tau[0] * log_prior if args.balanced else torch.zeros(8)
+    counts13 = np.bincount(tr.fer2013, minlength=7).astype(float)
+    adj_13 = args.tau[1] * torch.from_numpy(np.log(counts13 / counts13.sum())).float() if args.balanced else torch.zeros(7)
+    if args.balanced:
+        w_fp, w_13 = torch.ones(8), torch.ones(7)    # the adjustment replaces the class weights
+        log(f"balanced: logit-adjusted label loss (tau {args.tau[0]} / {args.tau[1]}), KD on the teacher's "
+            "balanced-prior logits, no class weights")
 
     px = torch.from_numpy(tr.pixels)
     soft, valid = torch.from_numpy(tr.ferplus_soft), torch.from_numpy(tr.ferplus_valid)
@@ -267,9 +287,9 @@ def main():
             xs = augment.normalise(corrupt(x01, g)).contiguous(memory_format=torch.channels_last)
             a, b = student(xs)
             qv = valid[idx]
-            l_fp = (soft_ce(a, soft[idx], w_fp) * qv).sum() / qv.sum().clamp_min(1)
-            l_13 = soft_ce(b, y13[idx], w_13).mean()
-            loss = (1 - KD_WEIGHT) * (l_fp + l_13) + KD_WEIGHT * (kd(a, tfp).mean() + kd(b, t13).mean())
+            l_fp = (soft_ce(a + adj_fp, soft[idx], w_fp) * qv).sum() / qv.sum().clamp_min(1)
+            l_13 = soft_ce(b + adj_13, y13[idx], w_13).mean()
+            loss = (1 - KD_WEIGHT) * (l_fp + l_13) + KD_WEIGHT * (kd(a, tfp - adj_fp).mean() + kd(b, t13 - adj_13).mean())
             lr = args.lr * min(1.0, (step + 1) / (spe / 2)) * 0.5 * (1 + math.cos(math.pi * step / total))
             for pg in opt.param_groups:
                 pg["lr"] = lr
@@ -280,12 +300,12 @@ def main():
         row = {"epoch": epoch, "loss": round(loss.item(), 4), "epoch_seconds": round(time.time() - te, 1),
                "seconds": round(time.time() - t0, 1)}
         if epoch % args.eval_every == 0 or epoch == args.epochs:
-            row["public_test"] = evaluate(student, pub, log_prior)
+            row["public_test"] = evaluate(student, pub, log_prior, args.balanced, args.tau[0])
         log(json.dumps(row))
         student.eval()
         torch.save({"arch": ARCH, "config": ARCHITECTURES[ARCH] | {"fused": True},
                     "state_dict": {k: v.detach().clone() for k, v in student.state_dict().items()},
-                    "epochs": epoch, "seconds": round(time.time() - t0, 1), "from": {"file": args.source.name, "sha256": sha},
+                    "balanced_logits": bool(args.balanced), "epochs": epoch, "seconds": round(time.time() - t0, 1), "from": {"file": args.source.name, "sha256": sha},
                     "args": {k: str(v) for k, v in vars(args).items()}},
                    args.out / f"{ARCH}_robust_e{epoch}.pt")
         student.train()
