@@ -1,15 +1,19 @@
 """Weight-space average of the starting model and its robustness fine-tune (WiSE-FT, Wortsman et al. 2022), scored on
-PublicTest under finetune.py's fixed shifts; writes runs/robust2/wise_<alpha>.pt for export.py.
+PublicTest under finetune.py's fixed shifts; writes <fine-tune folder>/wise_<alpha>.pt for export.py.
 
     git show 037d47a:Models/expression.onnx > /tmp/expression-1.1.0.onnx     # the starting model (1.1.0)
     cd training && python wise.py /tmp/expression-1.1.0.onnx 0.5 0.7          # alpha 0 = the start, 1 = the fine-tune
+    python wise.py ../Models/expression.onnx 0.5 1 --finetuned runs/balanced/student_w28_robust_e3.pt
 
 Both networks have the same fused layout and the fine-tune started from the first, so their weights can be mixed
 linearly: the mix keeps most of the clean accuracy of the start and most of the robustness of the fine-tune.
+A fine-tune trained with `finetune.py --balanced` gives balanced-prior logits; its heads' biases get tau times the
+log training prior back first (exact: the prior is a per-class constant), so that every checkpoint written here has
+natural-prior logits, as the product expects.
 """
+import argparse
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,26 +22,45 @@ import torch
 import finetune
 from data import load_splits
 
-FINETUNED = "runs/robust2/student_w28_robust_e3.pt"
-START_SHA256 = "03b98e82c2b48c47e1d53c003422518de0e009ec708d6c07d4a7a4536d851e71"   # mien-expression 1.1.0
+STARTS = {   # the models a committed fine-tune started from
+    "03b98e82c2b48c47e1d53c003422518de0e009ec708d6c07d4a7a4536d851e71": "mien-expression 1.1.0",
+    "5314971805ab13ee18aa1ff608e3b27991ac29698d97df7ee9d45b0d30a7b96b": "mien-expression 1.2.0",
+}
 
-start = Path(sys.argv[1])
-if hashlib.sha256(start.read_bytes()).hexdigest() != START_SHA256:
-    sys.exit(f"{start} is not mien-expression 1.1.0 (sha256 {START_SHA256[:16]}…), the model {FINETUNED} was tuned from")
+ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+ap.add_argument("start", type=Path)
+ap.add_argument("alphas", type=float, nargs="+")
+ap.add_argument("--finetuned", type=Path, default=Path("runs/robust2/student_w28_robust_e3.pt"))
+args = ap.parse_args()
+sha = hashlib.sha256(args.start.read_bytes()).hexdigest()
+if sha not in STARTS:
+    raise SystemExit(f"{args.start} (sha256 {sha[:16]}…) is none of the models a fine-tune started from: {list(STARTS.values())}")
+ck = torch.load(args.finetuned, map_location="cpu", weights_only=False)
+if ck["from"]["sha256"] != sha:
+    raise SystemExit(f"{args.finetuned} was tuned from {ck['from']['file']} ({ck['from']['sha256'][:16]}…), not {args.start}")
 
 torch.set_num_threads(2)
 splits = load_splits(None, names=("Training", "PublicTest"))
 tr, pub = splits["Training"], splits["PublicTest"]
 counts = tr.ferplus_soft[tr.ferplus_valid].sum(0)
 lp = torch.from_numpy(np.log(counts / counts.sum())).float()
-base = finetune.load_onnx(start)
-ft = torch.load(FINETUNED, map_location="cpu", weights_only=False)["state_dict"]
+counts13 = np.bincount(tr.fer2013, minlength=7).astype(float)
+lp13 = torch.from_numpy(np.log(counts13 / counts13.sum())).float()
+ft = {k: v.clone() for k, v in ck["state_dict"].items()}
+tau = (0.4445, 0.6586)
+if ck.get("balanced_logits"):
+    tau = tuple(float(t) for t in ck["args"]["tau"].strip("()[]").split(","))
+    ft["ferplus.bias"] += tau[0] * lp
+    ft["fer2013.bias"] += tau[1] * lp13
+    print(f"{args.finetuned}: balanced-prior logits; folded tau {tau} x log prior into the head biases", flush=True)
+base = finetune.load_onnx(args.start)
 b = base.state_dict()
-for a in [float(x) for x in sys.argv[2:]]:
-    net = finetune.load_onnx(start)
+for a in args.alphas:
+    net = finetune.load_onnx(args.start)
     net.load_state_dict({k: (1 - a) * b[k] + a * ft[k] for k in b})
     net = net.to(memory_format=torch.channels_last)
-    r = finetune.evaluate(net, pub, lp)
-    print(json.dumps({"alpha": a, "public_test": {k: v["natural"] for k, v in r.items()}}), flush=True)
+    r = finetune.evaluate(net, pub, lp, tau=tau[0])
+    print(json.dumps({"alpha": a, "public_test": r}), flush=True)
     torch.save({"arch": "student_w28", "config": finetune.ARCHITECTURES["student_w28"] | {"fused": True},
-                "state_dict": net.state_dict(), "epochs": 4, "wise_alpha": a}, f"runs/robust2/wise_{a}.pt")
+                "state_dict": net.state_dict(), "epochs": ck["epochs"], "wise_alpha": a,
+                "from": ck["from"], "finetuned": str(args.finetuned)}, args.finetuned.parent / f"wise_{a}.pt")

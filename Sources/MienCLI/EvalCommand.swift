@@ -65,6 +65,10 @@ struct EvalCommand: ParsableCommand {
         let reports = try ExpressionEvaluation.evaluate(data: fer, split: FER2013.Split(rawValue: split)!,
                                                         modelsDirectory: models, flip: flip,
                                                         prior: prior.chosen)
+        // What a posed-label test set would say: both heads against FER2013's original (intended) labels on the
+        // faces FER+'s raters saw as neutral (printed after the two headline reports; not drawn as confusion PNGs).
+        let intended = try ExpressionEvaluation.intendedLabelsOnRatedNeutralFaces(
+            data: fer, split: FER2013.Split(rawValue: split)!, modelsDirectory: models, flip: flip, prior: prior.chosen)
         if let confusionPng {
             try FileManager.default.createDirectory(atPath: confusionPng, withIntermediateDirectories: true)
             for r in reports {
@@ -73,9 +77,9 @@ struct EvalCommand: ParsableCommand {
                 try image.write(to: URL(fileURLWithPath: confusionPng).appendingPathComponent("confusion_\(r.head)_\(split).png"))
             }
         }
-        if json { try printJSON(reports) } else {
+        if json { try printJSON(reports + intended) } else {
             print("split \(split)" + (flip == true ? ", flip-averaged" : ""))
-            for r in reports { print(r.table()) }
+            for r in reports + intended { print(r.table()) }
         }
     }
 

@@ -124,6 +124,32 @@ final class ExpressionModelTests: XCTestCase {
         XCTAssertLessThanOrEqual(b.eceClassBalanced, 0.05)
     }
 
+    /// The local stand-in for issue 16's posed test sets: on PrivateTest faces whose FER2013 (search-intended) label is
+    /// an emotion while FER+'s raters saw a neutral face, the FER+ head Mien reports says "neutral" and so recovers
+    /// the intended label rarely, the FER2013 head (trained on those labels) far more often. Model 1.2.0, natural prior:
+    /// 15.0% vs 43.8% of 719 faces (training/heads_vs_labels.py measures the same in Python). If a model closes this
+    /// gap, this test tells; until then it pins the failure the model card describes.
+    func testFERPlusHeadMissesTheIntendedLabelOnFacesRatersSawAsNeutral() throws {
+        guard let dir = FER2013.defaultDirectory() else {
+            throw XCTSkip("FER2013 not found at ../shared/data/fer2013 (or $MIEN_FER2013): skipping the intended-label check")
+        }
+        let data = try FER2013.load(from: dir, splits: [.privateTest])
+        let reports = try ExpressionEvaluation.intendedLabelsOnRatedNeutralFaces(data: data, split: .privateTest,
+                                                                                 modelsDirectory: Self.models)
+        let ferplus = try XCTUnwrap(reports.first { $0.head == "ferplus" })
+        let fer2013 = try XCTUnwrap(reports.first { $0.head == "fer2013" })
+        print(ferplus.table(), fer2013.table())
+        XCTAssertEqual(ferplus.count, fer2013.count)
+        XCTAssertGreaterThan(ferplus.count, 500, "PrivateTest has 719 such faces")
+        XCTAssertEqual(ferplus.classes, ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"])
+        // The truth never says neutral here, so every "neutral" answer is a miss; the FER+ head gives mostly that.
+        let neutral = try XCTUnwrap(ferplus.classes.firstIndex(of: "neutral"))
+        let saidNeutral = ferplus.confusion.map { $0[neutral] }.reduce(0, +)
+        XCTAssertGreaterThan(Double(saidNeutral) / Double(ferplus.count), 0.6)
+        XCTAssertLessThan(ferplus.accuracy, 0.25)
+        XCTAssertGreaterThan(fer2013.accuracy, ferplus.accuracy + 0.15)
+    }
+
     /// A prior the model has no calibration for is refused with the list it has; estimates say their prior.
     func testPriorWithoutCalibrationIsRefusedWithTheChoices() throws {
         let face = AlignedFace(width: 48, height: 48, channels: 1, pixels: [UInt8](repeating: 120, count: 2304),
