@@ -85,6 +85,24 @@ def main():
                   f"   FER+ majority {r['vs_ferplus_majority']['accuracy']:.2f} / {r['vs_ferplus_majority']['macro_recall']:.2f}"
                   f"   subtle intent ({int(subtle.sum())}) {r['subtle_intent_vs_fer2013_labels']['accuracy']:.2f}"
                   f" {r['subtle_intent_vs_fer2013_labels']['recall']}", flush=True)
+    # Both heads mixed (arithmetic, calibrated natural-prior probabilities, 7 classes): what a blend would cost on
+    # the FER+ labels and gain on the intended ones.
+    pp = probs(zz["ferplus"], spec["ferplus"]["temperature"])
+    p7 = np.zeros((len(pp), 7))
+    for i, j in enumerate(TO13):
+        p7[:, j] = pp[:, i]
+    p7 /= p7.sum(1, keepdims=True)
+    q7 = probs(zz["fer2013"], spec["fer2013"]["temperature"])
+    result["mixtures"] = {}
+    for w in (0.0, 0.25, 0.5, 0.75, 1.0):
+        pred = ((1 - w) * p7 + w * q7).argmax(1)
+        r = {"vs_fer2013_labels": score(pred, y13, FER2013_CLASSES),
+             "vs_ferplus_majority": score(pred[ymaj >= 0], ymaj[ymaj >= 0], FER2013_CLASSES),
+             "subtle_intent_vs_fer2013_labels": score(pred[subtle], y13[subtle], FER2013_CLASSES)}
+        result["mixtures"][str(w)] = r
+        print(f"mix w(fer2013)={w:<4}  FER2013 labels {r['vs_fer2013_labels']['accuracy']:.2f} / {r['vs_fer2013_labels']['macro_recall']:.2f}"
+              f"   FER+ majority {r['vs_ferplus_majority']['accuracy']:.2f} / {r['vs_ferplus_majority']['macro_recall']:.2f}"
+              f"   subtle intent {r['subtle_intent_vs_fer2013_labels']['accuracy']:.2f}", flush=True)
     if a.out:
         a.out.write_text(json.dumps(result, indent=1) + "\n")
 
