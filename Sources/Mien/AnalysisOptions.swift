@@ -18,6 +18,8 @@ public struct AnalysisOptions: Sendable {
     public var flipAverage: Bool? = nil
     /// The class prior expression estimates are calibrated under (`ExpressionPrior`; natural by default).
     public var prior: ExpressionPrior = .default
+    /// The label set expression estimates answer in (`ExpressionLabelSet`; perceived by default).
+    public var labelSet: ExpressionLabelSet = .default
     /// Size and channels of the aligned crop reported to callers who ask for it (the classifier makes its own).
     public var alignedSize = 64
     public var alignedChannels = 1

@@ -148,7 +148,7 @@ public final class Analyzer: Sendable {
             timings["align"] = Clock.ms(since: t)
             t = Clock.now
             let estimates = try classifiers.with {
-                try $0.classify(crops, flipAverage: options.flipAverage, prior: options.prior)
+                try $0.classify(crops, flipAverage: options.flipAverage, prior: options.prior, labels: options.labelSet)
             }
             timings["classify"] = Clock.ms(since: t)
             for i in found.indices {

@@ -147,6 +147,10 @@ public final class Engine: Sendable {
     public var expressionModelVersion: String? { expressionInfo?.version }
     /// The expression classes in output order; nil when no model is loaded.
     public var expressionClasses: [String]? { expressionInfo?.classes }
+    /// The expression classes in output order for a label set; nil when no model is loaded.
+    public func expressionClasses(for labels: ExpressionLabelSet) -> [String]? {
+        labels == .perceived ? expressionInfo?.classes : expressionInfo?.intendedClasses
+    }
     /// The class priors the expression model is calibrated for (empty when none is loaded).
     public var expressionPriors: [ExpressionPrior] { expressionInfo?.priors ?? [] }
     /// Per-class recall of the expression model on its test split (for report labels), when known.
@@ -175,6 +179,8 @@ public final class Engine: Sendable {
 struct ExpressionModelInfo: Sendable {
     var version: String
     var classes: [String]?
+    /// The classes of the intended-labels head (FER2013's), when the model has one.
+    var intendedClasses: [String]?
     var perClassRecall: [String: Double]?
     var template: AlignmentTemplate
     /// The class priors the model is calibrated for.
@@ -185,6 +191,7 @@ struct ExpressionModelInfo: Sendable {
         template = classifier.template
         let onnx = classifier as? OnnxExpressionClassifier
         classes = onnx?.head.classes
+        intendedClasses = classifier.classes(for: .intended)
         perClassRecall = onnx?.head.perClassRecall
         priors = onnx?.head.availablePriors ?? ExpressionPrior.allCases
     }

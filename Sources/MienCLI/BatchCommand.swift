@@ -107,6 +107,7 @@ struct BatchRunCommand: ParsableCommand {
         settings.crops = options.crops
         settings.flipAverage = options.flipAverage
         settings.prior = options.prior == .natural ? nil : options.prior.rawValue
+        settings.labelSet = options.labelSet == .perceived ? nil : options.labelSet.rawValue
         settings.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         settings.videoEvery = every
         settings.videoFPS = fps

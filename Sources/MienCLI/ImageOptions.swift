@@ -17,6 +17,7 @@ struct ImageOptions: ParsableArguments {
     var flip: Bool?
 
     @OptionGroup var prior: PriorOption
+    @OptionGroup var labelSet: LabelSetOption
 
     func validate() throws {
         guard AnalysisOptions.Detector(rawValue: detector) != nil else {
@@ -34,6 +35,7 @@ struct ImageOptions: ParsableArguments {
         o.crops = crops
         o.flipAverage = flip
         o.prior = prior.chosen
+        o.labelSet = labelSet.chosen
         return o
     }
 }
@@ -50,4 +52,18 @@ struct PriorOption: ParsableArguments {
     }
 
     var chosen: ExpressionPrior { (try? ExpressionPrior.parse(prior)) ?? .default }
+}
+
+/// `--label-set`, shared by the commands that produce expression estimates from images and video.
+struct LabelSetOption: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Labels the expression estimates answer in: perceived (what FER+'s raters saw; 8 classes; default) or intended (what the photo was meant to show, FER2013's labels, closer to posed datasets; 7 classes). See Models/MODEL_CARD.md, \"Cross-dataset\".",
+        valueName: "set"))
+    var labelSet: String = ExpressionLabelSet.default.rawValue
+
+    func validate() throws {
+        do { _ = try ExpressionLabelSet.parse(labelSet) } catch { throw ValidationError("\(error)") }
+    }
+
+    var chosen: ExpressionLabelSet { (try? ExpressionLabelSet.parse(labelSet)) ?? .default }
 }

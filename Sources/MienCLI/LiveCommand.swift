@@ -40,6 +40,7 @@ struct LiveCommand: ParsableCommand {
     var threads = 1
 
     @OptionGroup var prior: PriorOption
+    @OptionGroup var labelSet: LabelSetOption
 
     @OptionGroup var mesh: VideoBlendshapeOptions
 
@@ -61,6 +62,7 @@ struct LiveCommand: ParsableCommand {
         var options = VideoOptions()
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         options.analysis.prior = prior.chosen
+        options.analysis.labelSet = labelSet.chosen
         mesh.apply(to: &options)
         body.apply(to: &options)
         options.detectEvery = detectEvery

@@ -62,6 +62,7 @@ struct VideoCommand: ParsableCommand {
     var quiet = false
 
     @OptionGroup var prior: PriorOption
+    @OptionGroup var labelSet: LabelSetOption
 
     @OptionGroup var mesh: VideoBlendshapeOptions
 
@@ -87,6 +88,7 @@ struct VideoCommand: ParsableCommand {
         options.analysis.detector = AnalysisOptions.Detector(rawValue: detector) ?? .blaze
         options.analysis.measuresOnly = !trust.requestedOutputs.contains(.expressions)
         options.analysis.prior = prior.chosen
+        options.analysis.labelSet = labelSet.chosen
         mesh.apply(to: &options)
         body.apply(to: &options)
         options.every = every

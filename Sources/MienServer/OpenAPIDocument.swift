@@ -56,6 +56,7 @@ enum OpenAPIDocument {
           {"name": "landmarks", "in": "query", "schema": {"type": "boolean"}, "description": "Include the 68 landmark points (default true)."},
           {"name": "annotated", "in": "query", "schema": {"type": "string", "enum": ["png", "jpeg"]}, "description": "Also answer the picture with boxes and labels drawn, as a data URL in annotated_image."},
           {"name": "prior", "in": "query", "schema": {"type": "string", "enum": ["natural", "balanced"]}, "description": "Class prior of the expression estimates (default natural; Models/MODEL_CARD.md, \"Prior\")."},
+          {"name": "label_set", "in": "query", "schema": {"type": "string", "enum": ["perceived", "intended"]}, "description": "Label set of the expression estimates: perceived (what FER+'s raters saw, 8 classes; default) or intended (what the photo was meant to show, FER2013's labels, 7 classes; Models/MODEL_CARD.md, \"Cross-dataset\")."},
           {"name": "source", "in": "query", "schema": {"type": "string", "maxLength": 200}, "description": "A label for the input in the answer and the audit log."}
         ],
         "requestBody": {"required": true, "content": {

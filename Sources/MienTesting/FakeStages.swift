@@ -76,7 +76,10 @@ public struct FixedClassifier: ExpressionClassifying {
     public var template: AlignmentTemplate { .ferFraming.with(size: 48, channels: 1) }
     public var modelVersion: String { "fixed@1" }
 
-    public func classify(_ faces: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior) throws -> [ExpressionEstimate] {
+    public func classes(for labels: ExpressionLabelSet) -> [String]? { classes }
+
+    public func classify(_ faces: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior,
+                         labels: ExpressionLabelSet) throws -> [ExpressionEstimate] {
         faces.map { _ in
             ExpressionEstimate(classes: classes, probabilities: probabilities, threshold: threshold, model: modelVersion)
         }

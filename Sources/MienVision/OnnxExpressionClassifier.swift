@@ -56,22 +56,46 @@ public final class OnnxExpressionClassifier: ExpressionClassifying, Sendable {
     /// Temperature and abstention threshold for the current flip setting.
     public var calibration: ExpressionModelSpec.Head.Calibration { head.calibration(flipAveraged: flipAverage) }
 
+    /// Estimates from this instance's head (`head`; "ferplus" unless made for another).
     public func classify(_ faces: [AlignedFace], flipAverage: Bool? = nil,
                          prior: ExpressionPrior = .natural) throws -> [ExpressionEstimate] {
+        try estimates(faces, head: head, labels: headName == ExpressionLabelSet.intended.headName ? .intended : .perceived,
+                      flipAverage: flipAverage, prior: prior)
+    }
+
+    /// Estimates in `labels`: the same network's head for that label set (one forward pass either way).
+    public func classify(_ faces: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior,
+                         labels: ExpressionLabelSet) throws -> [ExpressionEstimate] {
+        guard let chosen = spec.heads[labels.headName] else {
+            throw AnalysisError.modelInvalid(path: network.path, reason: "it has no \(labels.headName) head, which "
+                                             + "answers in the \(labels) labels")
+        }
+        return try estimates(faces, head: chosen, labels: labels, flipAverage: flipAverage, prior: prior)
+    }
+
+    public func classes(for labels: ExpressionLabelSet) -> [String]? { spec.heads[labels.headName]?.classes }
+
+    private func estimates(_ faces: [AlignedFace], head: ExpressionModelSpec.Head, labels: ExpressionLabelSet,
+                           flipAverage: Bool?, prior: ExpressionPrior) throws -> [ExpressionEstimate] {
         let flip = flipAverage ?? self.flipAverage
         let (c, logPrior) = try head.calibration(prior: prior, flipAveraged: flip, model: modelVersion)
-        return try logits(for: faces, flip: flip).map {
+        return try logits(for: faces, flip: flip, head: head).map {
             var e = ExpressionEstimate(classes: head.classes,
                                        probabilities: Calibration.softmax($0, temperature: c.temperature,
                                                                           subtractingLogPrior: logPrior),
                                        threshold: c.abstainThreshold, model: modelVersion)
             e.prior = prior.rawValue
+            e.labelSet = labels.rawValue
             return e
         }
     }
 
     /// Raw logits of the chosen head (flip-averaged when enabled), one row per face.
     public func logits(for faces: [AlignedFace], flip: Bool? = nil) throws -> [[Float]] {
+        try logits(for: faces, flip: flip, head: head)
+    }
+
+    private func logits(for faces: [AlignedFace], flip: Bool?, head: ExpressionModelSpec.Head) throws -> [[Float]] {
         guard !faces.isEmpty else { return [] }
         let flip = flip ?? flipAverage
         let w = spec.input.width, h = spec.input.height

@@ -16,9 +16,20 @@ public protocol LandmarkLocating: Sendable {
 
 /// Classifies aligned faces; all faces of an image go through in one batch. `flipAverage` nil takes the model's
 /// own default (its JSON says whether it was calibrated flip-averaged); `prior` chooses the class prior the
-/// probabilities are calibrated under (`AnalysisError.priorNotCalibrated` when the model has no such calibration).
+/// probabilities are calibrated under (`AnalysisError.priorNotCalibrated` when the model has no such calibration);
+/// `labels` the label set the classes answer in (the model head).
 public protocol ExpressionClassifying: Sendable {
     var template: AlignmentTemplate { get }
     var modelVersion: String { get }
-    func classify(_ faces: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior) throws -> [ExpressionEstimate]
+    func classify(_ faces: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior,
+                  labels: ExpressionLabelSet) throws -> [ExpressionEstimate]
+    /// The classes, in output order, an estimate in `labels` carries; nil when not known before classifying.
+    func classes(for labels: ExpressionLabelSet) -> [String]?
+}
+
+extension ExpressionClassifying {
+    /// Estimates in the perceived labels (the default).
+    public func classify(_ faces: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior) throws -> [ExpressionEstimate] {
+        try classify(faces, flipAverage: flipAverage, prior: prior, labels: .perceived)
+    }
 }

@@ -76,6 +76,26 @@ final class AnalyzeRouteTests: XCTestCase {
         XCTAssertEqual(log.filter { $0.contains("\"analysis\"") && $0.contains("local-user") }.count, 4, log.joined(separator: "\n"))
     }
 
+    /// `label_set=intended` answers from the model's FER2013 head in its 7 classes; the default is perceived (FER+'s 8).
+    func testLabelsQueryChoosesTheHeadTheEstimatesAnswerFrom() async throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let server = try ServerHarness.server(home: home)
+        let photo = try Data(contentsOf: TestSupport.fixture("bench_640x480.jpg"))
+        try await server.application().test(.live) { client in
+            for (query, labels, count) in [("", "perceived", 8), ("&label_set=intended", "intended", 7),
+                                           ("&label_set=intended&prior=balanced", "intended", 7)] {
+                let r = try await client.execute(uri: "/v1/analyze?blendshapes=false" + query, method: .post,
+                                                 body: ByteBuffer(bytes: photo))
+                XCTAssertEqual(r.status, .ok, String(buffer: r.body))
+                let faces = try XCTUnwrap(((try ServerHarness.json(r)["images"] as? [[String: Any]])?.first)?["faces"]
+                                          as? [[String: Any]])
+                let expression = try XCTUnwrap(faces.first?["expression"] as? [String: Any])
+                XCTAssertEqual(expression["label_set"] as? String, labels, query)
+                XCTAssertEqual((expression["probabilities"] as? [String: Double])?.count, count, query)
+            }
+        }
+    }
+
     func testBadInputGetsTheRightStatusAndAJSONError() async throws {
         let home = try TestSupport.temporaryDirectory(self)
         let server = try ServerHarness.server(home: home) { $0.maxBodyBytes = 2 << 20; $0.maxPixels = 4_000_000 }
@@ -112,6 +132,7 @@ final class AnalyzeRouteTests: XCTestCase {
                              status: .badRequest, code: "malformed_multipart")
             try await expect("/v1/analyze?measures_only=perhaps", body: photo, status: .badRequest, code: "bad_parameter")
             try await expect("/v1/analyze?annotated=gif", body: photo, status: .badRequest, code: "bad_parameter")
+            try await expect("/v1/analyze?label_set=posed", body: photo, status: .badRequest, code: "bad_parameter")
             try await expect("/v1/nothing-here", .get, body: nil, status: .notFound, code: "not_found")
             try await expect("/v1/analyze", .get, body: nil, status: .methodNotAllowed, code: "method_not_allowed")
             try await expect("/v1/live", .get, body: nil, status: .upgradeRequired, code: "upgrade_required")

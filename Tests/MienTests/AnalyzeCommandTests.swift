@@ -57,4 +57,36 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("choose one of: natural, balanced"), bad.stderr)
     }
+
+    /// `--label-set intended` answers from the model's other head, in FER2013's 7 classes (what the photo was meant to
+    /// show); every estimate says its label set; the perceived default keeps FER+'s 8; an unknown set is a usage error.
+    func testLabelsOptionSwitchesTheHeadAndItsClasses() throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let face = TestSupport.sample("nasa_astronaut_eileen_collins.png").path
+        func expression(_ args: [String]) throws -> [String: Any] {
+            let run = try TestSupport.run(["analyze", "--json"] + args + [face], home: home)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let faces = ((doc["images"] as? [[String: Any]])?.first?["faces"] as? [[String: Any]]) ?? []
+            XCTAssertEqual(faces.count, 1)
+            return try XCTUnwrap(faces.first?["expression"] as? [String: Any])
+        }
+        let perceived = try expression([])
+        XCTAssertEqual(perceived["label_set"] as? String, "perceived")
+        XCTAssertEqual(Set((perceived["probabilities"] as? [String: Double])?.keys ?? [:].keys),
+                       ["neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt"])
+        for prior in ["natural", "balanced"] {
+            let intended = try expression(["--label-set", "intended", "--prior", prior])
+            XCTAssertEqual(intended["label_set"] as? String, "intended")
+            XCTAssertEqual(intended["prior"] as? String, prior)
+            let p = try XCTUnwrap(intended["probabilities"] as? [String: Double])
+            XCTAssertEqual(Set(p.keys), ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"])
+            XCTAssertEqual(p.values.reduce(0, +), 1, accuracy: 1e-3)
+            XCTAssertEqual(intended["label"] as? String, "happy", "the broad smile, in FER2013's words")
+            XCTAssertGreaterThan(intended["valence"] as? Double ?? 0, 0.5, "the circumplex knows FER2013's names")
+        }
+        let bad = try TestSupport.run(["analyze", "--label-set", "posed", face], home: home)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("choose one of: perceived, intended"), bad.stderr)
+    }
 }

@@ -70,7 +70,7 @@ public final class BatchRunner: Sendable {
 
     public var manifest: RunManifest {
         let m = models
-        let classes = firstAnalyzer.producesExpressions ? engine.expressionClasses : nil
+        let classes = firstAnalyzer.producesExpressions ? engine.expressionClasses(for: settings.analysisOptions.labelSet) : nil
         return RunManifest(fingerprint: settings.fingerprint(models: m), options: settings.json, models: m,
                            expressionClasses: classes)
     }

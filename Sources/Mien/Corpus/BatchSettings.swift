@@ -14,6 +14,8 @@ public struct BatchSettings: Sendable, Codable, Hashable {
     public var measuresOnly = false
     /// The expression prior's name; nil is the natural prior (so runs made before priors existed keep their keys).
     public var prior: String?
+    /// The label set's name (`ExpressionLabelSet`); nil is perceived (so earlier runs keep their keys).
+    public var labelSet: String?
     /// Video: analyse every Nth frame, or about this many frames per second.
     public var videoEvery = 1
     public var videoFPS: Double?
@@ -45,6 +47,7 @@ public struct BatchSettings: Sendable, Codable, Hashable {
         o.flipAverage = flipAverage
         o.measuresOnly = measuresOnly
         o.prior = prior.flatMap(ExpressionPrior.init(rawValue:)) ?? .natural
+        o.labelSet = labelSet.flatMap(ExpressionLabelSet.init(rawValue:)) ?? .perceived
         o.blendshapes = blendshapesEvery != nil
         o.body = bodyEvery != nil
         return o

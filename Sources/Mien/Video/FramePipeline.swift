@@ -228,7 +228,8 @@ struct FramePipeline {
         guard !pending.isEmpty else { return }
         inFlight = (pending, ClassificationJob(classifier: classifier, crops: pending.flatMap(\.crops),
                                                 flipAverage: analyzer.options.analysis.flipAverage,
-                                                prior: analyzer.options.analysis.prior))
+                                                prior: analyzer.options.analysis.prior,
+                                                labels: analyzer.options.analysis.labelSet))
         pending = []
         // Live inputs (one-frame batches) emit at once: latency matters more there than overlap.
         if batchFrames == 1 { try drain(emit: emit) }
@@ -506,14 +507,15 @@ final class ClassificationJob: @unchecked Sendable {
     private var result: Result<[ExpressionEstimate], Error> = .success([])
     private(set) var nanoseconds: UInt64 = 0
 
-    init(classifier: (any ExpressionClassifying)?, crops: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior) {
+    init(classifier: (any ExpressionClassifying)?, crops: [AlignedFace], flipAverage: Bool?, prior: ExpressionPrior,
+         labels: ExpressionLabelSet) {
         guard let classifier, !crops.isEmpty else {
             done.signal()
             return
         }
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             let start = DispatchTime.now().uptimeNanoseconds
-            result = Result { try classifier.classify(crops, flipAverage: flipAverage, prior: prior) }
+            result = Result { try classifier.classify(crops, flipAverage: flipAverage, prior: prior, labels: labels) }
             nanoseconds = DispatchTime.now().uptimeNanoseconds - start
             done.signal()
         }

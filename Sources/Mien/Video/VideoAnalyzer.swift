@@ -55,7 +55,9 @@ public final class VideoAnalyzer: Sendable {
     /// The expression model's "name@version"; nil when no estimates are produced.
     public var modelVersion: String? { producesExpressions ? engine.expressionModelVersion : nil }
     /// The expression classes in output order (CSV columns); nil when no estimates are produced.
-    public var expressionClasses: [String]? { producesExpressions ? engine.expressionClasses : nil }
+    public var expressionClasses: [String]? {
+        producesExpressions ? engine.expressionClasses(for: options.analysis.labelSet) : nil
+    }
     /// Per-class recall of the expression model on its test split (for labels in reports), when known.
     public var perClassRecall: [String: Double]? { producesExpressions ? engine.perClassRecall : nil }
 

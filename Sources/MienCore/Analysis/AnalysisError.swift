@@ -15,6 +15,8 @@ public enum AnalysisError: RemedyWorded, Sendable, Hashable {
     case unknownPrior(name: String, available: [String])
     /// The expression model has no calibration for the prior asked for.
     case priorNotCalibrated(prior: String, model: String, available: [String])
+    /// A label-set name that is not one of Mien's (`ExpressionLabelSet`).
+    case unknownLabelSet(name: String, available: [String])
 
     public func message(_ words: RemedyWording) -> String {
         switch self {
@@ -49,6 +51,8 @@ public enum AnalysisError: RemedyWorded, Sendable, Hashable {
         case .priorNotCalibrated(let prior, let model, let available):
             return "the expression model \(model) has no calibration for the \(prior) prior; it has: "
                 + available.joined(separator: ", ") + ". Choose one of those, or fit it with `mien calibrate-prior`."
+        case .unknownLabelSet(let name, let available):
+            return "'\(name)' is not a label set; choose one of: \(available.joined(separator: ", "))."
         }
     }
 

@@ -22,6 +22,9 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
     /// The class prior the probabilities are computed under (`ExpressionPrior`); nil for estimates without one
     /// (the voice model).
     public var prior: String?
+    /// The label set the classes answer in (`ExpressionLabelSet`: perceived or intended); nil for estimates without
+    /// one (the voice model).
+    public var labelSet: String?
 
     public init(classes: [String], probabilities: [Double], threshold: Double, model: String) {
         self.classes = classes
@@ -68,6 +71,7 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
         case derived
         case abstainReason = "abstain_reason"
         case prior
+        case labelSet = "label_set"
     }
 
     private struct DynamicKey: CodingKey {
@@ -93,6 +97,7 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
         try c.encode(model, forKey: .model)
         try c.encodeIfPresent(abstainReason, forKey: .abstainReason)
         try c.encodeIfPresent(prior, forKey: .prior)
+        try c.encodeIfPresent(labelSet, forKey: .labelSet)
     }
 
     public init(from decoder: Decoder) throws {
@@ -112,5 +117,6 @@ public struct ExpressionEstimate: Sendable, Codable, Hashable {
         model = try c.decode(String.self, forKey: .model)
         abstainReason = try c.decodeIfPresent(String.self, forKey: .abstainReason)
         prior = try c.decodeIfPresent(String.self, forKey: .prior)
+        labelSet = try c.decodeIfPresent(String.self, forKey: .labelSet)
     }
 }

@@ -86,7 +86,7 @@ extension APIError {
                 return APIError(.unprocessableContent, code: "corrupt_image", message: message)
             case .imageTooSmall:
                 return APIError(.unprocessableContent, code: "image_too_small", message: message)
-            case .unknownPrior, .priorNotCalibrated:
+            case .unknownPrior, .priorNotCalibrated, .unknownLabelSet:
                 return APIError(.badRequest, code: "bad_prior", message: message)
             case .fileNotFound, .unreadable, .noImagesInDirectory, .modelMissing, .modelInvalid, .backend:
                 return APIError(.internalServerError, code: "analysis_failed", message: message)

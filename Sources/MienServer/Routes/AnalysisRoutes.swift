@@ -49,6 +49,8 @@ extension MienServer {
         options.body = try bodyRequested(flags)
         options.prior = try flags.choice("prior", of: ExpressionPrior.allCases.map(\.rawValue))
             .flatMap(ExpressionPrior.init(rawValue:)) ?? .default
+        options.labelSet = try flags.choice("label_set", of: ExpressionLabelSet.allCases.map(\.rawValue))
+            .flatMap(ExpressionLabelSet.init(rawValue:)) ?? .default
         let analyzer = try Analyzer(engine: engine, session: session, options: options)
         let body = try await UploadBody.read(request, limit: configuration.maxBodyBytes,
                                                 seconds: configuration.uploadTimeoutSeconds, what: "image")
