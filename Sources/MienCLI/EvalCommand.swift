@@ -9,8 +9,10 @@ struct EvalCommand: ParsableCommand {
         discussion: """
             --data: accuracy of the FER+ head on FER+ majority labels (8 classes) and of the FER2013 head on the \
             original labels (7 classes), per-class precision/recall/F1, confusion matrices, ECE (15 bins) and the \
-            abstention coverage. --images DIR --labels CSV (columns file,label) runs the whole pipeline \
-            (detect → align → classify) and counts missed faces separately.
+            abstention coverage, then both heads against FER2013's intended labels on the faces FER+'s raters saw \
+            as neutral. --images DIR --labels CSV (columns file,label; FER+ or FER2013 class names) runs the whole \
+            pipeline (detect → align → classify), counts missed faces separately, and reports each label set \
+            (perceived, intended) under each prior: score posed labels against the intended set.
             """)
 
     @Option(help: "FER2013 folder (../shared/data/fer2013).") var data: String?
