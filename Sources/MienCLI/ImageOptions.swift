@@ -41,29 +41,41 @@ struct ImageOptions: ParsableArguments {
 }
 
 /// `--prior`, shared by every command that produces expression estimates.
-struct PriorOption: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Class prior of the expression estimates: natural (FER+'s training frequencies; default) or balanced (every class equally likely a priori). See Models/MODEL_CARD.md, \"Prior\".",
-        valueName: "prior"))
-    var prior: String = ExpressionPrior.default.rawValue
+typealias PriorOption = ChoiceOption<ExpressionPrior>
+/// `--label-set`, shared by the commands that produce expression estimates from images and video.
+typealias LabelSetOption = ChoiceOption<ExpressionLabelSet>
 
-    func validate() throws {
-        do { _ = try ExpressionPrior.parse(prior) } catch { throw ValidationError("\(error)") }
-    }
-
-    var chosen: ExpressionPrior { (try? ExpressionPrior.parse(prior)) ?? .default }
+/// A choice among one of Mien's named cases, given on the command line: its option name and help, its default, and
+/// its parser (whose error lists the choices).
+protocol CommandLineChoice: RawRepresentable<String> {
+    static var optionName: String { get }
+    static var valueName: String { get }
+    static var help: String { get }
+    static var `default`: Self { get }
+    static func parse(_ text: String) throws -> Self
 }
 
-/// `--label-set`, shared by the commands that produce expression estimates from images and video.
-struct LabelSetOption: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Labels the expression estimates answer in: perceived (what FER+'s raters saw; 8 classes; default) or intended (what the photo was meant to show, FER2013's labels, closer to posed datasets; 7 classes). See Models/MODEL_CARD.md, \"Cross-dataset\".",
-        valueName: "set"))
-    var labelSet: String = ExpressionLabelSet.default.rawValue
+extension ExpressionPrior: CommandLineChoice {
+    static let optionName = "prior"
+    static let valueName = "prior"
+    static let help = "Class prior of the expression estimates: natural (FER+'s training frequencies; default) or balanced (every class equally likely a priori). See Models/MODEL_CARD.md, \"Prior\"."
+}
+
+extension ExpressionLabelSet: CommandLineChoice {
+    static let optionName = "label-set"
+    static let valueName = "set"
+    static let help = "Labels the expression estimates answer in: perceived (what FER+'s raters saw; 8 classes; default) or intended (what the photo was meant to show, FER2013's labels, closer to posed datasets; 7 classes). See Models/MODEL_CARD.md, \"Cross-dataset\"."
+}
+
+/// The option group of one `CommandLineChoice`: validated with the choice's own parser, so a wrong value is a usage
+/// error that lists the choices.
+struct ChoiceOption<Choice: CommandLineChoice>: ParsableArguments {
+    @Option(name: .customLong(Choice.optionName), help: ArgumentHelp(Choice.help, valueName: Choice.valueName))
+    var text: String = Choice.default.rawValue
 
     func validate() throws {
-        do { _ = try ExpressionLabelSet.parse(labelSet) } catch { throw ValidationError("\(error)") }
+        do { _ = try Choice.parse(text) } catch { throw ValidationError("\(error)") }
     }
 
-    var chosen: ExpressionLabelSet { (try? ExpressionLabelSet.parse(labelSet)) ?? .default }
+    var chosen: Choice { (try? Choice.parse(text)) ?? .default }
 }
