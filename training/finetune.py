@@ -183,8 +183,17 @@ def fixed_shifts(x01):
     }
 
 
+def load_aligned(folder: Path, split) -> tuple[np.ndarray, np.ndarray]:
+    """The pipeline's crops of a split (`mien eval --framing --split NAME --write-crops DIR`): (n, 48, 48) uint8
+    in the split's row order and whether each was fitted to landmarks (else it is the dataset's own crop)."""
+    meta = json.loads((folder / f"{split.name}.json").read_text())
+    assert meta["rows"] == split.rows.tolist(), f"{folder}: rows differ from the {split.name} split"
+    px = np.fromfile(folder / f"{split.name}.u8", dtype=np.uint8).reshape(len(split), 48, 48)
+    return px, np.asarray(meta["aligned"], dtype=bool)
+
+
 @torch.no_grad()
-def evaluate(net, split, log_prior, balanced_logits=False, tau=1.0):
+def evaluate(net, split, log_prior, balanced_logits=False, tau=1.0, aligned=None):
     """FER+ accuracy and macro recall (natural and balanced prior) per fixed shift, flip-averaged. The balanced answer
     subtracts tau times the log prior from the raw logits (tau = the head's calibration temperature makes it the
     product's division of calibrated probabilities by the prior). A network trained with --balanced gives
@@ -195,7 +204,10 @@ def evaluate(net, split, log_prior, balanced_logits=False, tau=1.0):
     x01 = torch.from_numpy(split.pixels[v][:, o:o + 40, o:o + 40]).float().unsqueeze(1) / 255
     y = torch.from_numpy(split.ferplus_major[v])
     out = {}
-    for name, xs in fixed_shifts(x01).items():
+    views = fixed_shifts(x01)
+    if aligned is not None:     # the same faces as the pipeline crops them (where it found landmarks)
+        views["pipeline-crop"] = torch.from_numpy(aligned[v][:, o:o + 40, o:o + 40]).float().unsqueeze(1) / 255
+    for name, xs in views.items():
         z = []
         for i in range(0, len(xs), 1024):
             b = augment.normalise(xs[i:i + 1024]).contiguous(memory_format=torch.channels_last)
@@ -232,6 +244,11 @@ def main():
     ap.add_argument("--tau", type=float, nargs=2, default=(0.4445, 0.6586), metavar=("FERPLUS", "FER2013"),
                     help="the logit adjustment per head, in raw-logit units: the heads' calibration temperatures "
                          "(1.1.0's, Models/MODEL_CARD.md), so that it equals dividing calibrated probabilities by the prior")
+    ap.add_argument("--aligned", type=Path, default=None,
+                    help="folder of the pipeline's crops (`mien eval --framing --split Training|PublicTest "
+                         "--write-crops DIR`): each training face is seen as the pipeline cuts it with probability "
+                         "--aligned-share (teacher and student alike), and PublicTest is evaluated both ways")
+    ap.add_argument("--aligned-share", type=float, default=0.5)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -254,8 +271,16 @@ def main():
     log_prior = torch.from_numpy(np.log(counts / counts.sum())).float()
     w_fp = class_weights(counts)
     w_13 = class_weights(np.bincount(tr.fer2013, minlength=7).astype(float))
+    tr_aligned = pub_aligned = None
+    if args.aligned is not None:
+        tr_aligned, tr_ok = load_aligned(args.aligned, tr)
+        pub_aligned, pub_ok = load_aligned(args.aligned, pub)
+        log(f"pipeline crops from {args.aligned}: Training {tr_ok.mean():.1%}, PublicTest {pub_ok.mean():.1%} aligned "
+            f"by landmarks; share {args.aligned_share}")
+        tr_aligned = torch.from_numpy(np.where(tr_ok[:, None, None], tr_aligned, tr.pixels))
     if args.eval_start:
-        log(json.dumps({"epoch": 0, "public_test": evaluate(student, pub, log_prior, tau=args.tau[0])}))
+        log(json.dumps({"epoch": 0, "public_test": evaluate(student, pub, log_prior, tau=args.tau[0],
+                                                            aligned=pub_aligned)}))
     # Logit adjustment: the label loss sees the student's logits plus the log prior, so the logits themselves learn
     # the balanced-prior answer; the KD target is the teacher's answer with its prior divided out. The FER2013 head
     # gets the same with its own prior.
@@ -281,7 +306,11 @@ def main():
         perm = torch.randperm(len(tr), generator=g)
         for i in range(spe):
             idx = perm[i * args.batch:(i + 1) * args.batch]
-            x01 = augment.geometric_view(px[idx], g)
+            src = px[idx]
+            if tr_aligned is not None:
+                use = torch.rand(len(idx), generator=g) < args.aligned_share
+                src = torch.where(use[:, None, None], tr_aligned[idx], src)
+            x01 = augment.geometric_view(src, g)
             with torch.no_grad():
                 tfp, t13 = teacher(augment.normalise(x01))
             xs = augment.normalise(corrupt(x01, g)).contiguous(memory_format=torch.channels_last)
@@ -300,7 +329,7 @@ def main():
         row = {"epoch": epoch, "loss": round(loss.item(), 4), "epoch_seconds": round(time.time() - te, 1),
                "seconds": round(time.time() - t0, 1)}
         if epoch % args.eval_every == 0 or epoch == args.epochs:
-            row["public_test"] = evaluate(student, pub, log_prior, args.balanced, args.tau[0])
+            row["public_test"] = evaluate(student, pub, log_prior, args.balanced, args.tau[0], pub_aligned)
         log(json.dumps(row))
         student.eval()
         torch.save({"arch": ARCH, "config": ARCHITECTURES[ARCH] | {"fused": True},

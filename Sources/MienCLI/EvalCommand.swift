@@ -30,16 +30,21 @@ struct EvalCommand: ParsableCommand {
     var peer: String?
     @Option(help: "With --robustness: write each shift's pixels here for the peer script.")
     var writeShifts: String?
-    @Option(help: "With --robustness: only the first N faces of the split (a quick look).")
+    @Option(help: "With --robustness or --framing: only the first N faces of the split (a quick look).")
     var limit: Int?
+    @Flag(help: "Framing check: the split's faces up-sampled into photos and cut again by the real pipeline (detector → landmarks → alignment), compared with the dataset's own crops (scale, rotation, shift, accuracy).")
+    var framing = false
+    @Option(help: "With --framing: the face detector (blaze, hog, …).") var detector: String = "blaze"
+    @Option(help: "With --framing: keep every face's crop here (<split>.u8 and <split>.json) for training/finetune.py --aligned.")
+    var writeCrops: String?
 
     func validate() throws {
         guard (data != nil || images != nil) || FER2013.defaultDirectory() != nil else {
             throw ValidationError("pass --data ../shared/data/fer2013 or --images DIR --labels labels.csv")
         }
         if images != nil && labels == nil { throw ValidationError("--images needs --labels labels.csv") }
-        guard FER2013.Split(rawValue: split) != nil, split != "Training" else {
-            throw ValidationError("--split must be PrivateTest or PublicTest")
+        guard FER2013.Split(rawValue: split) != nil, split != "Training" || framing else {
+            throw ValidationError("--split must be PrivateTest or PublicTest (or Training with --framing)")
         }
     }
 
@@ -54,6 +59,17 @@ struct EvalCommand: ParsableCommand {
         }
         guard let dir = data.map(URL.init(fileURLWithPath:)) ?? FER2013.defaultDirectory() else { return }
         let fer = try FER2013.load(from: dir, splits: [FER2013.Split(rawValue: split)!])
+        if framing {
+            guard let d = AnalysisOptions.Detector(rawValue: detector) else {
+                throw ValidationError("--detector must be one of: "
+                                      + AnalysisOptions.Detector.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            let report = try FramingEvaluation.run(data: fer, split: FER2013.Split(rawValue: split)!, detector: d,
+                                                   limit: limit, flip: flip, prior: prior.chosen,
+                                                   writeCrops: writeCrops.map { URL(fileURLWithPath: $0) })
+            if json { try printJSON(report) } else { print(report.table()) }
+            return
+        }
         if robustness {
             let report = try RobustnessEvaluation.run(
                 data: fer, split: FER2013.Split(rawValue: split)!, modelsDirectory: models, flip: flip,

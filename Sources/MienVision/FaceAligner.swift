@@ -45,11 +45,19 @@ public struct FaceAligner: Sendable {
 extension FaceAligner {
     /// The image scaled up by `factor` (bilinear), as a new colour image; used to bring 48-pixel dataset faces to
     /// the size dlib's detector needs.
-    public func upscaled(_ image: Image, factor: Double) throws -> Image {
-        let side = Int((Double(max(image.width, image.height)) * factor).rounded())
-        let t = SimilarityTransform(scale: factor, rotation: 0, tx: 0.5 * (factor - 1), ty: 0.5 * (factor - 1))
+    /// `margin` pixels of the image's replicated edge are added on every side (detectors find a face that fills
+    /// the whole frame less often); pixel (x, y) lands at `upscaledTransform(factor:margin:)` of it.
+    public func upscaled(_ image: Image, factor: Double, margin: Int = 0) throws -> Image {
+        let side = Int((Double(max(image.width, image.height)) * factor).rounded()) + 2 * margin
+        let t = Self.upscaledTransform(factor: factor, margin: margin)
         let crop = try FaceAligner(template: AlignmentTemplate(anchors: [], size: side, channels: 3))
             .warp(image, transform: t, method: "scaled")
         return try Image(pixels: crop.pixels, width: side, height: side, channels: 3)
+    }
+
+    /// Where `upscaled(_:factor:margin:)` puts each source pixel (pixel centres map to pixel centres).
+    public static func upscaledTransform(factor: Double, margin: Int = 0) -> SimilarityTransform {
+        SimilarityTransform(scale: factor, rotation: 0, tx: 0.5 * (factor - 1) + Double(margin),
+                            ty: 0.5 * (factor - 1) + Double(margin))
     }
 }
