@@ -35,6 +35,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Framing check: the split's faces up-sampled into photos and cut again by the real pipeline (detector → landmarks → alignment), compared with the dataset's own crops (scale, rotation, shift, accuracy).")
     var framing = false
     @Option(help: "With --framing: the face detector (blaze, hog, …).") var detector: String = "blaze"
+    @Option(help: "With --framing: how many times the 48-pixel faces are up-sampled into photos.") var upsample: Double = 4
+    @Option(help: "With --framing: σ of Gaussian noise added to those photos, in grey levels (camera noise).")
+    var cameraNoise: Double = 0
     @Option(help: "With --framing: keep every face's crop here (<split>.u8 and <split>.json) for training/finetune.py --aligned.")
     var writeCrops: String?
 
@@ -43,6 +46,9 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("pass --data ../shared/data/fer2013 or --images DIR --labels labels.csv")
         }
         if images != nil && labels == nil { throw ValidationError("--images needs --labels labels.csv") }
+        guard upsample >= 1 && upsample <= 16, cameraNoise >= 0 && cameraNoise <= 100 else {
+            throw ValidationError("--upsample must be 1…16 and --camera-noise 0…100")
+        }
         guard FER2013.Split(rawValue: split) != nil, split != "Training" || framing else {
             throw ValidationError("--split must be PrivateTest or PublicTest (or Training with --framing)")
         }
@@ -65,7 +71,8 @@ struct EvalCommand: ParsableCommand {
                                       + AnalysisOptions.Detector.allCases.map(\.rawValue).joined(separator: ", "))
             }
             let report = try FramingEvaluation.run(data: fer, split: FER2013.Split(rawValue: split)!, detector: d,
-                                                   limit: limit, flip: flip, prior: prior.chosen,
+                                                   upsample: upsample, limit: limit, flip: flip, prior: prior.chosen,
+                                                   cameraNoise: cameraNoise,
                                                    writeCrops: writeCrops.map { URL(fileURLWithPath: $0) })
             if json { try printJSON(report) } else { print(report.table()) }
             return

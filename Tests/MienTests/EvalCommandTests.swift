@@ -76,3 +76,48 @@ final class EvalCommandTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("--labels"), run.stderr)
     }
 }
+
+/// `mien eval --framing`: do the pipeline's crops reproduce the framing the expression model was trained on?
+final class FramingCheckTests: XCTestCase {
+    func testPipelineCropsReproduceTheTrainingFraming() throws {
+        let fer = BatchSupport.sharedData.appendingPathComponent("fer2013")
+        guard FileManager.default.fileExists(atPath: fer.appendingPathComponent("labels.csv").path) else {
+            throw XCTSkip("FER2013 not found at \(fer.path) (see ../shared/data/fer2013/README.md)")
+        }
+        let home = try TestSupport.temporaryDirectory(self)
+        let crops = try TestSupport.temporaryDirectory(self)
+        let run = try TestSupport.run(["eval", "--data", fer.path, "--framing", "--limit", "300", "--json",
+                                       "--write-crops", crops.path], home: home)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let r = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        func median(_ key: String) throws -> Double {
+            try XCTUnwrap((r[key] as? [String: Any])?["median"] as? Double, key)
+        }
+        let faces = try XCTUnwrap(r["faces"] as? Int), found = try XCTUnwrap(r["found"] as? Int)
+        XCTAssertGreaterThan(faces, 280, "rows of the first 300 with a FER+ majority")
+        XCTAssertGreaterThan(Double(found) / Double(faces), 0.9, "BlazeFace finds the up-sampled faces")
+        // The typical face comes out as the dataset framed it: same size, upright, centred.
+        XCTAssertEqual(try median("scale"), 1, accuracy: 0.1, "PublicTest: median 0.937, within the ±12% scale augmentation")
+        XCTAssertEqual(try median("rotationDegrees"), 0, accuracy: 3)
+        XCTAssertEqual(try median("shiftX"), 0, accuracy: 1.5)
+        XCTAssertEqual(try median("shiftY"), 0, accuracy: 1.5)
+        let direct = try XCTUnwrap((r["datasetCrop"] as? [String: Any])?["accuracy"] as? Double)
+        let piped = try XCTUnwrap((r["pipelineCrop"] as? [String: Any])?["accuracy"] as? Double)
+        XCTAssertGreaterThan(direct, 0.75)
+        XCTAssertGreaterThan(piped, direct - 0.05, "the pipeline's crop reads as well as the training crop")
+        // Every row's crop was kept, in row order, for the fine-tune.
+        let bytes = try Data(contentsOf: crops.appendingPathComponent("PrivateTest.u8"))
+        let index = try XCTUnwrap(JSONSerialization.jsonObject(
+            with: Data(contentsOf: crops.appendingPathComponent("PrivateTest.json"))) as? [String: Any])
+        XCTAssertEqual(bytes.count, 300 * 48 * 48)
+        XCTAssertEqual((index["rows"] as? [Int])?.count, 300)
+        XCTAssertGreaterThan((index["aligned"] as? [Bool])?.filter { $0 }.count ?? 0, 270, "aligned by landmarks")
+    }
+
+    func testTrainingSplitNeedsTheFramingCheck() throws {
+        let home = try TestSupport.temporaryDirectory(self)
+        let run = try TestSupport.run(["eval", "--split", "Training"], home: home)
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("--framing"), run.stderr)
+    }
+}

@@ -14,10 +14,11 @@ import MienVision
 /// faces, so the accuracy the pipeline costs is measured apart from the faces it misses. `writeCrops` keeps every
 /// row's crop (`<split>.u8`, N×48×48 in row order, and `<split>.json`) for `training/finetune.py --aligned`.
 public enum FramingEvaluation {
-    /// Mean, standard deviation and the 5th / 95th percentiles of one quantity over the faces.
+    /// Mean, standard deviation, median and the 5th / 95th percentiles of one quantity over the faces.
     public struct Spread: Sendable, Codable, Hashable {
         public var mean: Double
         public var sd: Double
+        public var median: Double
         public var p5: Double
         public var p95: Double
 
@@ -30,12 +31,14 @@ public enum FramingEvaluation {
             func q(_ f: Double) -> Double {
                 sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((f * Double(sorted.count - 1)).rounded()))]
             }
+            median = q(0.5)
             p5 = q(0.05)
             p95 = q(0.95)
         }
 
         func text(_ format: String = "%.3f") -> String {
-            String(format: "mean \(format)  sd \(format)  5%% \(format)  95%% \(format)", mean, sd, p5, p95)
+            String(format: "median \(format)  mean \(format)  sd \(format)  5%% \(format)  95%% \(format)", median, mean,
+                   sd, p5, p95)
         }
     }
 
@@ -44,6 +47,8 @@ public enum FramingEvaluation {
         public var detector: String
         public var upsample: Double
         public var margin: Int
+        /// σ of the Gaussian noise added to the up-sampled photo, in grey levels (0: none).
+        public var cameraNoise: Double
         /// Faces tried (rows with a FER+ majority label).
         public var faces: Int
         /// Faces the detector found (the largest box is used).
@@ -63,8 +68,8 @@ public enum FramingEvaluation {
         public var agreement: Double
 
         public func table() -> String {
-            var out = String(format: "framing on FER2013 %@ (up-sampled %.0f×, margin %d px), detector %@\n",
-                             split, upsample, margin, detector)
+            var out = String(format: "framing on FER2013 %@ (up-sampled %.0f×, margin %d px, camera noise σ %.0f), "
+                             + "detector %@\n", split, upsample, margin, cameraNoise, detector)
             out += String(format: "  faces %d, found %d (%.1f%%), aligned by landmarks %d (%.1f%% of found)\n",
                           faces, found, 100 * Double(found) / Double(max(faces, 1)), landmarkAligned,
                           100 * Double(landmarkAligned) / Double(max(found, 1)))
@@ -83,7 +88,8 @@ public enum FramingEvaluation {
 
     public static func run(data: FER2013, split: FER2013.Split, detector: AnalysisOptions.Detector = .blaze,
                            upsample: Double = 4, margin: Int = 48, limit: Int? = nil, flip: Bool? = nil,
-                           prior: ExpressionPrior = .natural, writeCrops: URL? = nil) throws -> Report {
+                           prior: ExpressionPrior = .natural, cameraNoise: Double = 0,
+                           writeCrops: URL? = nil) throws -> Report {
         var all = data.rows.indices.filter { data.rows[$0].split == split }
         if let limit { all = Array(all.prefix(limit)) }
         let rows = all.filter { data.rows[$0].ferPlusMajority != nil }
@@ -102,7 +108,12 @@ public enum FramingEvaluation {
         for row in all {
             let pixels = Array(data.image(at: row))
             let small = try Image(pixels: pixels, width: side, height: side, channels: 1)
-            let big = try FaceAligner().upscaled(small, factor: upsample, margin: margin)
+            var big = try FaceAligner().upscaled(small, factor: upsample, margin: margin)
+            if cameraNoise > 0 {   // sensor noise at the photo's resolution, seeded by the row as ImageShift is
+                big = try Image(pixels: ImageShift.noise(sigma: cameraNoise).apply(
+                                    try big.grayPixels(), side: big.width, seed: UInt64(data.rows[row].index)),
+                                width: big.width, height: big.height, channels: 1)
+            }
             let boxes = try engine.detectors.with { try $0.detect(in: big) }
             var crop: AlignedFace?
             if let box = boxes.max(by: { $0.rect.area < $1.rect.area }) {
@@ -157,6 +168,7 @@ public enum FramingEvaluation {
         let piped = try report(pipelineCrops, "FER+ majority labels, pipeline crop")
         let same = zip(tops[0], tops[1]).filter { $0 == $1 }.count
         return Report(split: split.rawValue, detector: engine.detectorName, upsample: upsample, margin: margin,
+                      cameraNoise: cameraNoise,
                       faces: rows.count, found: found.count, landmarkAligned: scales.count, scale: Spread(scales),
                       rotationDegrees: Spread(rotations), shiftX: Spread(dx), shiftY: Spread(dy),
                       datasetCrop: direct, pipelineCrop: piped,
