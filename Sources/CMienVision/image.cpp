@@ -137,7 +137,7 @@ extern "C" int mien_image_letterbox_rgb(const mien_image *image, int size, float
 }
 
 extern "C" int mien_image_warp_affine(const mien_image *image, const double matrix[6], int width, int height,
-                                      int channels, uint8_t *out, mien_error *err) {
+                                      int channels, int area_prefilter, uint8_t *out, mien_error *err) {
     return mien_guard<int>(err, 0, [&]() -> int {
         if (width <= 0 || height <= 0 || (channels != 1 && channels != 3)) {
             mien_set_error(err, MIEN_ERR_ARGUMENT, "invalid crop geometry");
@@ -151,7 +151,7 @@ extern "C" int mien_image_warp_affine(const mien_image *image, const double matr
         // area-averaged down to twice the crop's resolution, and the warp finishes from there (docs/MEASURES.md,
         // "Alignment template": +1.5 points of FER+ accuracy on 8× faces with camera noise).
         const double scale = std::sqrt(m.at<double>(0, 0) * m.at<double>(0, 0) + m.at<double>(1, 0) * m.at<double>(1, 0));
-        if (scale > 0 && scale < 0.5) {
+        if (area_prefilter && scale > 0 && scale < 0.5) {
             cv::Mat inv;
             cv::invertAffineTransform(m, inv);
             double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;

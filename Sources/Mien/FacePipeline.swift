@@ -10,12 +10,13 @@ struct FacePipeline: Sendable {
     let options: AnalysisOptions
     let aligner: FaceAligner
 
-    init(engine: Engine, options: AnalysisOptions) {
+    /// `template` replaces the engine's (the framing check tries variants); nil for the product's.
+    init(engine: Engine, options: AnalysisOptions, template: AlignmentTemplate? = nil) {
         self.engine = engine
         self.options = options
-        aligner = FaceAligner(template: engine.classifiers == nil
+        aligner = FaceAligner(template: template ?? (engine.classifiers == nil
             ? AlignmentTemplate.ferFraming.with(size: options.alignedSize, channels: options.alignedChannels)
-            : engine.template)
+            : engine.template))
     }
 
     /// Landmarks inside a detector box (or a box predicted from the previous frame).

@@ -38,6 +38,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "With --framing: how many times the 48-pixel faces are up-sampled into photos.") var upsample: Double = 4
     @Option(help: "With --framing: σ of Gaussian noise added to those photos, in grey levels (camera noise).")
     var cameraNoise: Double = 0
+    @Option(help: "With --framing: try the alignment template scaled about the crop centre by this (1 = the product's).")
+    var templateScale: Double = 1
     @Option(help: "With --framing: keep every face's crop here (<split>.u8 and <split>.json) for training/finetune.py --aligned.")
     var writeCrops: String?
 
@@ -46,8 +48,9 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("pass --data ../shared/data/fer2013 or --images DIR --labels labels.csv")
         }
         if images != nil && labels == nil { throw ValidationError("--images needs --labels labels.csv") }
-        guard upsample >= 1 && upsample <= 16, cameraNoise >= 0 && cameraNoise <= 100 else {
-            throw ValidationError("--upsample must be 1…16 and --camera-noise 0…100")
+        guard upsample >= 1 && upsample <= 16, cameraNoise >= 0 && cameraNoise <= 100,
+              templateScale >= 0.5 && templateScale <= 2 else {
+            throw ValidationError("--upsample must be 1…16, --camera-noise 0…100 and --template-scale 0.5…2")
         }
         guard FER2013.Split(rawValue: split) != nil, split != "Training" || framing else {
             throw ValidationError("--split must be PrivateTest or PublicTest (or Training with --framing)")
@@ -72,7 +75,7 @@ struct EvalCommand: ParsableCommand {
             }
             let report = try FramingEvaluation.run(data: fer, split: FER2013.Split(rawValue: split)!, detector: d,
                                                    upsample: upsample, limit: limit, flip: flip, prior: prior.chosen,
-                                                   cameraNoise: cameraNoise,
+                                                   cameraNoise: cameraNoise, templateScale: templateScale,
                                                    writeCrops: writeCrops.map { URL(fileURLWithPath: $0) })
             if json { try printJSON(report) } else { print(report.table()) }
             return

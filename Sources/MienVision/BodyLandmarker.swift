@@ -78,7 +78,7 @@ public final class BodyLandmarker: Sendable {
         let shift: [Double] = [1, 0, -Double(x0), 0, 1, -Double(y0)]
         let ok = shift.withUnsafeBufferPointer { m in
             bgr.withUnsafeMutableBufferPointer {
-                mien_image_warp_affine(image.handle, m.baseAddress, Int32(w), Int32(h), 3, $0.baseAddress, &err)
+                mien_image_warp_affine(image.handle, m.baseAddress, Int32(w), Int32(h), 3, 0, $0.baseAddress, &err)
             }
         }
         guard ok == 1 else { throw bridgeFailure(err, stage: "body region crop") }
@@ -141,7 +141,7 @@ public final class BodyLandmarker: Sendable {
         var err = newError()
         let ok = toImage.inverse.matrix.withUnsafeBufferPointer { m in
             bgr.withUnsafeMutableBufferPointer {
-                mien_image_warp_affine(image.handle, m.baseAddress, Int32(n), Int32(n), 3, $0.baseAddress, &err)
+                mien_image_warp_affine(image.handle, m.baseAddress, Int32(n), Int32(n), 3, 0, $0.baseAddress, &err)
             }
         }
         guard ok == 1 else { throw bridgeFailure(err, stage: "body keypoint crop") }

@@ -32,7 +32,7 @@ public struct FaceAligner: Sendable {
         var err = newError()
         let ok = transform.matrix.withUnsafeBufferPointer { m in
             out.withUnsafeMutableBufferPointer {
-                mien_image_warp_affine(image.handle, m.baseAddress, Int32(side), Int32(side), Int32(channels),
+                mien_image_warp_affine(image.handle, m.baseAddress, Int32(side), Int32(side), Int32(channels), 1,
                                        $0.baseAddress, &err)
             }
         }

@@ -37,7 +37,7 @@ public final class FaceMeshLandmarker: Sendable {
         var err = newError()
         let ok = transform.matrix.withUnsafeBufferPointer { m in
             bgr.withUnsafeMutableBufferPointer {
-                mien_image_warp_affine(image.handle, m.baseAddress, Int32(Self.size), Int32(Self.size), 3,
+                mien_image_warp_affine(image.handle, m.baseAddress, Int32(Self.size), Int32(Self.size), 3, 0,
                                        $0.baseAddress, &err)
             }
         }

@@ -65,9 +65,11 @@ int mien_image_copy_bgr(const mien_image *image, uint8_t *out, size_t capacity, 
 int mien_image_letterbox_rgb(const mien_image *image, int size, float *out, float *scale, float *pad_x,
                              float *pad_y, mien_error *err);
 /* Warp with a 2×3 affine matrix (row-major, maps source → destination) into a width×height crop.
- * channels 1 writes grey bytes, 3 writes BGR bytes. Border pixels replicate the edge. */
+ * channels 1 writes grey bytes, 3 writes BGR bytes. Border pixels replicate the edge. area_prefilter 1: a warp that
+ * shrinks more than 2× area-averages the source region first (the classifier's crops); 0: one plain bilinear warp,
+ * exactly as MediaPipe's graphs cut their models' inputs. */
 int mien_image_warp_affine(const mien_image *image, const double matrix[6], int width, int height, int channels,
-                           uint8_t *out, mien_error *err);
+                           int area_prefilter, uint8_t *out, mien_error *err);
 /* Encode to a file; the extension picks the format (.jpg, .png, …). */
 int mien_image_write(const mien_image *image, const char *path, mien_error *err);
 /* Encode to memory (".jpg" or ".png"); *out is malloc'd, the caller frees it with mien_free_bytes. */

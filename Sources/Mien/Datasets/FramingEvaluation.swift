@@ -49,6 +49,8 @@ public enum FramingEvaluation {
         public var margin: Int
         /// σ of the Gaussian noise added to the up-sampled photo, in grey levels (0: none).
         public var cameraNoise: Double
+        /// The template's anchors scaled about the crop centre by this (1: the product's template).
+        public var templateScale: Double
         /// Faces tried (rows with a FER+ majority label).
         public var faces: Int
         /// Faces the detector found (the largest box is used).
@@ -69,7 +71,8 @@ public enum FramingEvaluation {
 
         public func table() -> String {
             var out = String(format: "framing on FER2013 %@ (up-sampled %.0f×, margin %d px, camera noise σ %.0f), "
-                             + "detector %@\n", split, upsample, margin, cameraNoise, detector)
+                             + "detector %@", split, upsample, margin, cameraNoise, detector)
+                + (templateScale == 1 ? "\n" : String(format: ", template scaled %.3f×\n", templateScale))
             out += String(format: "  faces %d, found %d (%.1f%%), aligned by landmarks %d (%.1f%% of found)\n",
                           faces, found, 100 * Double(found) / Double(max(faces, 1)), landmarkAligned,
                           100 * Double(landmarkAligned) / Double(max(found, 1)))
@@ -88,7 +91,7 @@ public enum FramingEvaluation {
 
     public static func run(data: FER2013, split: FER2013.Split, detector: AnalysisOptions.Detector = .blaze,
                            upsample: Double = 4, margin: Int = 48, limit: Int? = nil, flip: Bool? = nil,
-                           prior: ExpressionPrior = .natural, cameraNoise: Double = 0,
+                           prior: ExpressionPrior = .natural, cameraNoise: Double = 0, templateScale: Double = 1,
                            writeCrops: URL? = nil) throws -> Report {
         var all = data.rows.indices.filter { data.rows[$0].split == split }
         if let limit { all = Array(all.prefix(limit)) }
@@ -97,7 +100,8 @@ public enum FramingEvaluation {
         guard engine.classifiers != nil, let models = engine.modelsDirectory else {
             throw AnalysisError.modelMissing(path: "Models/expression.onnx", hint: "Set MIEN_MODELS to the Models folder.")
         }
-        let pipeline = FacePipeline(engine: engine, options: AnalysisOptions())
+        let pipeline = FacePipeline(engine: engine, options: AnalysisOptions(),
+                                    template: templateScale == 1 ? nil : engine.template.scaled(by: templateScale))
         let up = FaceAligner.upscaledTransform(factor: upsample, margin: margin)
         let side = FER2013.side
         let centre = Point2(Double(side - 1) / 2, Double(side - 1) / 2)
@@ -168,7 +172,7 @@ public enum FramingEvaluation {
         let piped = try report(pipelineCrops, "FER+ majority labels, pipeline crop")
         let same = zip(tops[0], tops[1]).filter { $0 == $1 }.count
         return Report(split: split.rawValue, detector: engine.detectorName, upsample: upsample, margin: margin,
-                      cameraNoise: cameraNoise,
+                      cameraNoise: cameraNoise, templateScale: templateScale,
                       faces: rows.count, found: found.count, landmarkAligned: scales.count, scale: Spread(scales),
                       rotationDegrees: Spread(rotations), shiftX: Spread(dx), shiftY: Spread(dy),
                       datasetCrop: direct, pipelineCrop: piped,

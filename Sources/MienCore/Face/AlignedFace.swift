@@ -68,6 +68,13 @@ public struct AlignmentTemplate: Sendable, Codable, Hashable {
         Placement(.point(.mouthLeft), Point2(0.6508, 0.7655)),
     ])
 
+    /// The anchors moved away from the crop's centre by `factor` (> 1: the face fills more of the crop).
+    public func scaled(by factor: Double) -> AlignmentTemplate {
+        AlignmentTemplate(anchors: anchors.map {
+            Placement($0.anchor, Point2(0.5 + ($0.position.x - 0.5) * factor, 0.5 + ($0.position.y - 0.5) * factor))
+        }, size: size, channels: channels)
+    }
+
     public func with(size: Int, channels: Int) -> AlignmentTemplate {
         AlignmentTemplate(anchors: anchors, size: size, channels: channels)
     }
