@@ -43,6 +43,17 @@ final class ExpressionPipelineTests: XCTestCase {
         XCTAssertLessThan(crying.valence, 0)
     }
 
+    /// Large faces shrunk 6–20× into the 48-pixel crop. Cut by plain bilinear sampling, the Santa (a 298-px face,
+    /// wide-open mouth and raised brows) read "uncertain": neutral 0.32, sadness 0.30, surprise 0.24 — the posed-face
+    /// failure of issue 16; with the crop area-averaged it reads surprise 0.71 (docs/MEASURES.md).
+    func testLargeFacesReadTheirExpression() throws {
+        let a = try analyzer()
+        for (name, label) in [("pexels_716658_surprised_santa.jpg", "surprise"), ("pexels_18175_angry_closeup.jpg", "anger")] {
+            let e = try XCTUnwrap(a.analyze(imageAt: TestSupport.sample(name)).faces.first?.expression, name)
+            XCTAssertEqual(e.label, label, "\(name): \(e.probabilities)")
+        }
+    }
+
     func testStronglyTurnedHeadAbstainsWithAReason() throws {
         // The man looking down at the laptop (group photo, centre): pitch about −48°.
         let result = try analyzer().analyze(imageAt: TestSupport.sample("pexels_1080865_group_meeting.jpg"))
