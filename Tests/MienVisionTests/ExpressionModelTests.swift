@@ -95,6 +95,15 @@ final class ExpressionModelTests: XCTestCase {
         // PublicTest, where it is 1.8%), so this guard allows 3.2% and the model card says the target is missed.
         XCTAssertLessThanOrEqual(ferplus.ece, 0.032)
         XCTAssertLessThanOrEqual(fer2013.ece, 0.03)
+        // Session 10: 3.06% is more than sampling noise (a perfectly calibrated model would show ≤ 1.9% on 3,546
+        // faces), so the miss is real, if small; the bootstrap interval brackets the measured value.
+        for r in [ferplus, fer2013] {
+            let u = try XCTUnwrap(r.eceUncertainty)
+            XCTAssertLessThanOrEqual(u.lower, r.ece, r.head)
+            XCTAssertGreaterThanOrEqual(u.upper, r.ece, r.head)
+            XCTAssertGreaterThan(u.calibratedFloor, 0.005, r.head)
+            XCTAssertLessThan(u.calibratedFloor, 0.03, r.head)
+        }
         XCTAssertGreaterThanOrEqual(ferplus.macroRecall, 0.70, "1.2.0: 71.3% (1.1.0: 69.8%)")
         XCTAssertGreaterThan(ferplus.recall[ferplus.classes.firstIndex(of: "contempt")!], 0)
         XCTAssertGreaterThan(ferplus.recall[ferplus.classes.firstIndex(of: "disgust")!], 0)

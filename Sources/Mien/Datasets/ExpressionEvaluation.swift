@@ -19,6 +19,8 @@ public struct ClassificationReport: Sendable, Codable {
     /// ECE with every class weighted equally (what a balanced-prior estimate is calibrated for).
     public var eceClassBalanced: Double
     public var eceUncalibrated: Double
+    /// How far the ECE itself can be trusted on this many faces (nil in reports written before session 10).
+    public var eceUncertainty: ECEUncertainty?
     /// The class prior the probabilities were computed under.
     public var prior: String
     public var threshold: Double
@@ -26,7 +28,8 @@ public struct ClassificationReport: Sendable, Codable {
     public var selectiveAccuracy: Double
 
     public init(head: String, labels: String, classes: [String], truth: [Int], probabilities: [[Double]],
-                uncalibrated: [[Double]], threshold: Double, prior: String = ExpressionPrior.natural.rawValue) {
+                uncalibrated: [[Double]], threshold: Double, prior: String = ExpressionPrior.natural.rawValue,
+                eceUncertainty withUncertainty: Bool = true) {
         self.head = head
         self.prior = prior
         self.labels = labels
@@ -71,6 +74,7 @@ public struct ClassificationReport: Sendable, Codable {
         eceClassBalanced = Calibration.expectedCalibrationError(
             confidences: confidences, correct: correct, weights: PriorFitting.classBalancedWeights(truth, classes: k))
         eceUncalibrated = Calibration.expectedCalibrationError(confidences: rawConf, correct: rawCorrect)
+        eceUncertainty = withUncertainty ? ECEUncertainty(confidences: confidences, correct: correct) : nil
         self.threshold = threshold
         coverage = count > 0 ? Double(answered) / Double(count) : 0
         selectiveAccuracy = answered > 0 ? Double(answeredRight) / Double(answered) : 0
@@ -84,6 +88,11 @@ public struct ClassificationReport: Sendable, Codable {
                          head, labels, count, prior, accuracy * 100, macroRecall * 100, ece * 100,
                          eceClassBalanced * 100, eceUncalibrated * 100, threshold, coverage * 100,
                          selectiveAccuracy * 100)
+        if let u = eceUncertainty {
+            out += String(format: "  ECE 95%% bootstrap interval %.2f–%.2f%%; a perfectly calibrated model with these "
+                          + "confidences would show up to %.2f%% (95th percentile) on %d faces\n",
+                          u.lower * 100, u.upper * 100, u.calibratedFloor * 100, count)
+        }
         out += "  class        precision  recall     F1   support\n"
         for (i, c) in classes.enumerated() {
             out += String(format: "  %-11@ %9.3f %7.3f %6.3f %8d\n", c, precision[i], recall[i], f1[i],
@@ -95,6 +104,72 @@ public struct ClassificationReport: Sendable, Codable {
                 + row.map { String(format: "%6d", $0) }.joined() + "\n"
         }
         return out
+    }
+}
+
+/// The sampling uncertainty of a top-label ECE (15 equal-width bins), both ways:
+/// - `lower`…`upper`: a 95% bootstrap interval of the ECE over resamples of the faces (the 2.5th and 97.5th
+///   percentiles, less the bootstrap's estimate of ECE's upward bias on a finite sample);
+/// - `calibratedFloor`: the 95th percentile of the ECE a *perfectly calibrated* model would show with the same
+///   confidences on the same number of faces (each face right with probability equal to its confidence). An ECE
+///   below it is indistinguishable from perfect calibration at this sample size; one above it is a real miscalibration.
+/// Both are seeded, so a report is the same on every run.
+public struct ECEUncertainty: Sendable, Codable, Equatable {
+    public var lower: Double
+    public var upper: Double
+    public var calibratedFloor: Double
+    public var resamples: Int
+
+    public init(confidences: [Double], correct: [Bool], resamples: Int = 1_000, seed: UInt64 = 2013,
+                bins: Int = 15) {
+        let n = confidences.count
+        self.resamples = resamples
+        guard n > 0, correct.count == n else {
+            lower = 0; upper = 0; calibratedFloor = 0
+            return
+        }
+        let measured = Calibration.expectedCalibrationError(confidences: confidences, correct: correct, bins: bins)
+        let bin = confidences.map { min(bins - 1, max(0, Int($0 * Double(bins)))) }
+        var rng = SplitMix64(seed: seed)
+        var boot: [Double] = [], floor: [Double] = []
+        boot.reserveCapacity(resamples)
+        floor.reserveCapacity(resamples)
+        var count = [Double](repeating: 0, count: bins), conf = count, right = count
+        func ece() -> Double {
+            var e = 0.0
+            for b in 0..<bins where count[b] > 0 { e += abs(right[b] - conf[b]) }
+            return e / Double(n)
+        }
+        func clear() { for b in 0..<bins { count[b] = 0; conf[b] = 0; right[b] = 0 } }
+        for _ in 0..<resamples {
+            clear()
+            for _ in 0..<n {
+                let j = Int(rng.next() % UInt64(n))
+                count[bin[j]] += 1
+                conf[bin[j]] += confidences[j]
+                right[bin[j]] += correct[j] ? 1 : 0
+            }
+            boot.append(ece())
+            clear()
+            for i in 0..<n {
+                count[bin[i]] += 1
+                conf[bin[i]] += confidences[i]
+                right[bin[i]] += rng.uniform() < confidences[i] ? 1 : 0
+            }
+            floor.append(ece())
+        }
+        // ECE is biased upwards on a finite sample and a resample adds the same bias again: the percentiles are
+        // shifted down by the bootstrap's estimate of that bias (mean of the resamples − the measured value).
+        let bias = boot.reduce(0, +) / Double(boot.count) - measured
+        lower = max(0, Self.percentile(boot, 2.5) - bias)
+        upper = max(0, Self.percentile(boot, 97.5) - bias)
+        calibratedFloor = Self.percentile(floor, 95)
+    }
+
+    static func percentile(_ values: [Double], _ q: Double) -> Double {
+        let s = values.sorted()
+        guard !s.isEmpty else { return 0 }
+        return s[min(s.count - 1, max(0, Int((q / 100 * Double(s.count - 1)).rounded())))]
     }
 }
 

@@ -166,7 +166,7 @@ public enum FramingEvaluation {
                     Calibration.softmax($0, temperature: calibration.temperature, subtractingLogPrior: logPrior)
                 },
                 uncalibrated: logits.map { Calibration.softmax($0) }, threshold: calibration.abstainThreshold,
-                prior: prior.rawValue)
+                prior: prior.rawValue, eceUncertainty: false)
         }
         let direct = try report(datasetCrops, "FER+ majority labels, dataset crop")
         let piped = try report(pipelineCrops, "FER+ majority labels, pipeline crop")

@@ -121,7 +121,8 @@ public enum RobustnessEvaluation {
                 }
                 metrics.append(Metrics(ClassificationReport(
                     head: classifier.headName, labels: "", classes: classifier.head.classes, truth: truth,
-                    probabilities: probabilities, uncalibrated: probabilities, threshold: c.abstainThreshold)))
+                    probabilities: probabilities, uncalibrated: probabilities, threshold: c.abstainThreshold,
+                    eceUncertainty: false)))
             }
             out.append(Row(shift: shift.description, ferplus: metrics[0], fer2013: metrics[1],
                            peer: peer?[shift.description]))
