@@ -35,4 +35,20 @@ final class ECEUncertaintyTests: XCTestCase {
         XCTAssertGreaterThan(ECEUncertainty(confidences: c4, correct: ok4).calibratedFloor, u.calibratedFloor * 2,
                              "10× fewer answers: about √10× more noise")
     }
+
+    /// Accuracy and macro-recall intervals bracket the measured values and narrow with more faces: 80% right over
+    /// 2,000 faces is ±1.8 points (binomial: 1.96 · sqrt(0.8 · 0.2 / 2000)).
+    func testAccuracyAndMacroRecallIntervals() {
+        let truth = (0..<2_000).map { $0 % 4 }
+        let correct = (0..<2_000).map { $0 % 10 < 8 }
+        let (a, m) = ClassificationReport.bootstrapIntervals(truth: truth, correct: correct, classes: 4)
+        XCTAssertLessThan(a[0], 0.8)
+        XCTAssertGreaterThan(a[1], 0.8)
+        XCTAssertEqual(a[1] - a[0], 2 * 1.96 * (0.8 * 0.2 / 2_000).squareRoot(), accuracy: 0.008)
+        XCTAssertLessThan(m[0], 0.8)
+        XCTAssertGreaterThan(m[1], 0.8)
+        let (small, _) = ClassificationReport.bootstrapIntervals(truth: Array(truth.prefix(200)),
+                                                                  correct: Array(correct.prefix(200)), classes: 4)
+        XCTAssertGreaterThan(small[1] - small[0], 2.5 * (a[1] - a[0]), "10× fewer faces: about √10× wider")
+    }
 }

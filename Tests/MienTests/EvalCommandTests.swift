@@ -35,6 +35,11 @@ final class EvalCommandTests: XCTestCase {
         let c = try XCTUnwrap(reports[0]["classification"] as? [String: Any])
         XCTAssertEqual(c["prior"] as? String, "natural")
         XCTAssertEqual(c["accuracy"] as? Double, 1.0, "astronaut, angry close-up and the laugh are clear expressions")
+        // Three faces, all right: every resample is all right too, so the interval is a point; the report says how
+        // little three faces can tell about calibration (a calibrated model could be off by tens of points).
+        XCTAssertEqual(c["accuracyInterval"] as? [Double], [1.0, 1.0])
+        let u = try XCTUnwrap(c["eceUncertainty"] as? [String: Any])
+        XCTAssertGreaterThan(try XCTUnwrap(u["calibratedFloor"] as? Double), 0.1)
         XCTAssertEqual((reports[1]["classification"] as? [String: Any])?["prior"] as? String, "balanced")
         // The intended label set: FER2013's head and 7 classes; "anger" and "happiness" labels map onto its names.
         for (i, prior) in [(2, "natural"), (3, "balanced")] {

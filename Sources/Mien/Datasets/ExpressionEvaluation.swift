@@ -21,6 +21,10 @@ public struct ClassificationReport: Sendable, Codable {
     public var eceUncalibrated: Double
     /// How far the ECE itself can be trusted on this many faces (nil in reports written before session 10).
     public var eceUncertainty: ECEUncertainty?
+    /// 95% intervals of accuracy and macro recall over bootstrap resamples of the faces (seeded; nil where not
+    /// computed), so two models or two sources can be compared with their sampling noise in view.
+    public var accuracyInterval: [Double]?
+    public var macroRecallInterval: [Double]?
     /// The class prior the probabilities were computed under.
     public var prior: String
     public var threshold: Double
@@ -75,9 +79,38 @@ public struct ClassificationReport: Sendable, Codable {
             confidences: confidences, correct: correct, weights: PriorFitting.classBalancedWeights(truth, classes: k))
         eceUncalibrated = Calibration.expectedCalibrationError(confidences: rawConf, correct: rawCorrect)
         eceUncertainty = withUncertainty ? ECEUncertainty(confidences: confidences, correct: correct) : nil
+        if withUncertainty {
+            let (a, m) = Self.bootstrapIntervals(truth: truth, correct: correct, classes: k)
+            accuracyInterval = a
+            macroRecallInterval = m
+        }
         self.threshold = threshold
         coverage = count > 0 ? Double(answered) / Double(count) : 0
         selectiveAccuracy = answered > 0 ? Double(answeredRight) / Double(answered) : 0
+    }
+
+    /// Percentile intervals (2.5th–97.5th) of accuracy and macro recall (over the classes present in each resample)
+    /// from `resamples` bootstrap resamples of the faces.
+    static func bootstrapIntervals(truth: [Int], correct: [Bool], classes k: Int, resamples: Int = 1_000,
+                                   seed: UInt64 = 2014) -> (accuracy: [Double], macroRecall: [Double]) {
+        let n = truth.count
+        guard n > 0, correct.count == n else { return ([0, 0], [0, 0]) }
+        var rng = SplitMix64(seed: seed)
+        var accuracies: [Double] = [], recalls: [Double] = []
+        var total = [Int](repeating: 0, count: k), right = total
+        for _ in 0..<resamples {
+            for c in 0..<k { total[c] = 0; right[c] = 0 }
+            for _ in 0..<n {
+                let j = Int(rng.next() % UInt64(n))
+                total[truth[j]] += 1
+                right[truth[j]] += correct[j] ? 1 : 0
+            }
+            accuracies.append(Double(right.reduce(0, +)) / Double(n))
+            let present = (0..<k).filter { total[$0] > 0 }
+            recalls.append(present.map { Double(right[$0]) / Double(total[$0]) }.reduce(0, +) / Double(present.count))
+        }
+        return ([ECEUncertainty.percentile(accuracies, 2.5), ECEUncertainty.percentile(accuracies, 97.5)],
+                [ECEUncertainty.percentile(recalls, 2.5), ECEUncertainty.percentile(recalls, 97.5)])
     }
 
     /// A plain-text table: headline numbers, per-class precision/recall/F1, and the confusion matrix.
@@ -88,6 +121,10 @@ public struct ClassificationReport: Sendable, Codable {
                          head, labels, count, prior, accuracy * 100, macroRecall * 100, ece * 100,
                          eceClassBalanced * 100, eceUncalibrated * 100, threshold, coverage * 100,
                          selectiveAccuracy * 100)
+        if let a = accuracyInterval, let m = macroRecallInterval {
+            out += String(format: "  95%% bootstrap intervals: accuracy %.1f–%.1f%%, macro recall %.1f–%.1f%%\n",
+                          a[0] * 100, a[1] * 100, m[0] * 100, m[1] * 100)
+        }
         if let u = eceUncertainty {
             out += String(format: "  ECE 95%% bootstrap interval %.2f–%.2f%%; a perfectly calibrated model with these "
                           + "confidences would show up to %.2f%% (95th percentile) on %d faces\n",
