@@ -67,6 +67,27 @@ def load_onnx(path: Path) -> ExpressionNet:
     return net.eval()
 
 
+def training_log_priors(training_split):
+    """log of the Training split's class prior for each head: FER+ (vote mass) and FER2013 (labels), as tensors."""
+    counts = training_split.ferplus_soft[training_split.ferplus_valid].sum(0)
+    counts13 = np.bincount(training_split.fer2013, minlength=7).astype(float)
+    return (torch.from_numpy(np.log(counts / counts.sum())).float(),
+            torch.from_numpy(np.log(counts13 / counts13.sum())).float())
+
+
+def natural_state(checkpoint, log_priors):
+    """A fine-tune's weights with natural-prior logits: one trained with --balanced gives balanced-prior logits, and
+    its heads' biases get tau times the log training prior back (exact: the prior is a per-class constant).
+    Returns (state dict, tau) — tau is the heads' calibration temperatures the fine-tune used."""
+    sd = {k: v.clone() for k, v in checkpoint["state_dict"].items()}
+    tau = (0.4445, 0.6586)
+    if checkpoint.get("balanced_logits"):
+        tau = tuple(float(t) for t in checkpoint["args"]["tau"].strip("()[]").split(","))
+        sd["ferplus.bias"] += tau[0] * log_priors[0]
+        sd["fer2013.bias"] += tau[1] * log_priors[1]
+    return sd, tau
+
+
 def check_against_onnx(net, path, pixels_u8):
     cv2.setNumThreads(1)
     x = augment.centre_view(torch.from_numpy(pixels_u8[:64]))

@@ -27,10 +27,7 @@ args = ap.parse_args()
 torch.set_num_threads(2)
 splits = load_splits(None, names=("Training", "PublicTest"))
 tr, pub = splits["Training"], splits["PublicTest"]
-counts = tr.ferplus_soft[tr.ferplus_valid].sum(0)
-lp = torch.from_numpy(np.log(counts / counts.sum())).float()
-counts13 = np.bincount(tr.fer2013, minlength=7).astype(float)
-lp13 = torch.from_numpy(np.log(counts13 / counts13.sum())).float()
+lp, lp13 = finetune.training_log_priors(tr)
 tau = (0.4445, 0.6586)
 
 start = finetune.load_onnx(args.start)
@@ -38,13 +35,7 @@ states = {"start": {k: v.clone() for k, v in start.state_dict().items()}}
 for p in args.extra_onnx:
     states[p.name] = finetune.load_onnx(p).state_dict()
 for p in args.ingredients:
-    ck = torch.load(p, map_location="cpu", weights_only=False)
-    sd = {k: v.clone() for k, v in ck["state_dict"].items()}
-    if ck.get("balanced_logits"):
-        t = tuple(float(x) for x in ck["args"]["tau"].strip("()[]").split(","))
-        sd["ferplus.bias"] += t[0] * lp
-        sd["fer2013.bias"] += t[1] * lp13
-    states[str(p)] = sd
+    states[str(p)] = finetune.natural_state(torch.load(p, map_location="cpu", weights_only=False), (lp, lp13))[0]
 
 
 def score(r):

@@ -42,16 +42,9 @@ if ck["from"]["sha256"] != sha:
 torch.set_num_threads(2)
 splits = load_splits(None, names=("Training", "PublicTest"))
 tr, pub = splits["Training"], splits["PublicTest"]
-counts = tr.ferplus_soft[tr.ferplus_valid].sum(0)
-lp = torch.from_numpy(np.log(counts / counts.sum())).float()
-counts13 = np.bincount(tr.fer2013, minlength=7).astype(float)
-lp13 = torch.from_numpy(np.log(counts13 / counts13.sum())).float()
-ft = {k: v.clone() for k, v in ck["state_dict"].items()}
-tau = (0.4445, 0.6586)
+lp, lp13 = finetune.training_log_priors(tr)
+ft, tau = finetune.natural_state(ck, (lp, lp13))
 if ck.get("balanced_logits"):
-    tau = tuple(float(t) for t in ck["args"]["tau"].strip("()[]").split(","))
-    ft["ferplus.bias"] += tau[0] * lp
-    ft["fer2013.bias"] += tau[1] * lp13
     print(f"{args.finetuned}: balanced-prior logits; folded tau {tau} x log prior into the head biases", flush=True)
 base = finetune.load_onnx(args.start)
 b = base.state_dict()
