@@ -270,6 +270,9 @@ def main():
                          "--write-crops DIR`): each training face is seen as the pipeline cuts it with probability "
                          "--aligned-share (teacher and student alike), and PublicTest is evaluated both ways")
     ap.add_argument("--aligned-share", type=float, default=0.5)
+    ap.add_argument("--teachers", type=Path, nargs="+", default=None,
+                    help="ONNX models whose mean raw logits teach the clean answer (an output ensemble of our own "
+                         "models, ensemble.py) instead of a frozen copy of --from")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -280,7 +283,13 @@ def main():
     sha = hashlib.sha256(args.source.read_bytes()).hexdigest()
     student = load_onnx(args.source).to(memory_format=torch.channels_last)
     d = check_against_onnx(student, args.source, pub.pixels)
-    teacher = copy.deepcopy(student).eval()
+    if args.teachers:
+        from ensemble import OnnxEnsemble
+        teacher = OnnxEnsemble(args.teachers, threads=args.threads).eval()
+        log("teachers (mean raw logits): " + ", ".join(
+            f"{p.name} sha256 {hashlib.sha256(p.read_bytes()).hexdigest()[:16]}…" for p in args.teachers))
+    else:
+        teacher = copy.deepcopy(student).eval()
     if args.init is not None:   # go on from an earlier fine-tune's checkpoint; the teacher stays the ONNX model
         student.load_state_dict(torch.load(args.init, map_location="cpu", weights_only=False)["state_dict"])
         log(f"student from {args.init}")
