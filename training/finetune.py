@@ -143,7 +143,7 @@ KINDS = ("blur", "small", "noise", "jpeg", "gamma", "low_light", "contrast", "oc
 def corrupt(x, g, p_clean=0.2, p_second=0.35):
     """Random corruption per image; with probability p_second a second one on top (blur then noise then JPEG is
     what a small face in compressed video looks like)."""
-    B = x.shape[0]
+    B, S = x.shape[0], x.shape[-1]
 
     def U(lo, hi, n=B):
         return torch.rand(n, generator=g) * (hi - lo) + lo
@@ -173,14 +173,14 @@ def corrupt(x, g, p_clean=0.2, p_second=0.35):
                 y[m] = (xs - mu) * U(0.25, 1.6, n).view(-1, 1, 1, 1) + mu
             elif name == "occlusion":
                 side = U(6, 20, n)
-                y0, x0 = U(0, 1, n) * (40 - side), U(0, 1, n) * (40 - side)
-                ys, xs_ = torch.arange(40).view(1, 40, 1), torch.arange(40).view(1, 1, 40)
+                y0, x0 = U(0, 1, n) * (S - side), U(0, 1, n) * (S - side)
+                ys, xs_ = torch.arange(S).view(1, S, 1), torch.arange(S).view(1, 1, S)
                 box = ((ys >= y0.view(-1, 1, 1)) & (ys < (y0 + side).view(-1, 1, 1)) &
                        (xs_ >= x0.view(-1, 1, 1)) & (xs_ < (x0 + side).view(-1, 1, 1))).unsqueeze(1)
                 y[m] = torch.where(box, U(0, 1, n).view(-1, 1, 1, 1), xs)
             elif name == "lower_occlusion":
-                top = (40 * (1 - U(0.15, 0.45, n))).view(-1, 1, 1, 1)
-                rows = torch.arange(40).view(1, 1, 40, 1)
+                top = (S * (1 - U(0.15, 0.45, n))).view(-1, 1, 1, 1)
+                rows = torch.arange(S).view(1, 1, S, 1)
                 y[m] = torch.where(rows >= top, U(0, 1, n).view(-1, 1, 1, 1), xs)
         return y.clamp(0, 1)
 
@@ -192,7 +192,7 @@ def corrupt(x, g, p_clean=0.2, p_second=0.35):
 # ---- evaluation on PublicTest under a few fixed shifts (selection only; the benchmark is `mien eval --robustness`)
 
 def fixed_shifts(x01):
-    n = x01.shape[0]
+    n, S = x01.shape[0], x01.shape[-1]
     g = torch.Generator().manual_seed(7)
     return {
         "clean": x01,
@@ -200,7 +200,7 @@ def fixed_shifts(x01):
         "small16": _small(x01, torch.full((n,), 18, dtype=torch.long)),
         "noise25": (x01 + torch.randn(x01.shape, generator=g) * 25 / 255).clamp(0, 1),
         "jpeg10": _jpeg(x01, torch.full((n,), 10)),
-        "lower35": torch.where(torch.arange(40).view(1, 1, 40, 1) >= 26, torch.tensor(0.5), x01),
+        "lower35": torch.where(torch.arange(S).view(1, 1, S, 1) >= round(0.65 * S), torch.tensor(0.5), x01),
     }
 
 
@@ -222,12 +222,13 @@ def evaluate(net, split, log_prior, balanced_logits=False, tau=1.0, aligned=None
     net.eval()
     v = split.ferplus_valid
     o = augment.CROP_OFFSET
-    x01 = torch.from_numpy(split.pixels[v][:, o:o + 40, o:o + 40]).float().unsqueeze(1) / 255
+    n = augment.INPUT
+    x01 = torch.from_numpy(split.pixels[v][:, o:o + n, o:o + n]).float().unsqueeze(1) / 255
     y = torch.from_numpy(split.ferplus_major[v])
     out = {}
     views = fixed_shifts(x01)
     if aligned is not None:     # the same faces as the pipeline crops them (where it found landmarks)
-        views["pipeline-crop"] = torch.from_numpy(aligned[v][:, o:o + 40, o:o + 40]).float().unsqueeze(1) / 255
+        views["pipeline-crop"] = torch.from_numpy(aligned[v][:, o:o + n, o:o + n]).float().unsqueeze(1) / 255
     for name, xs in views.items():
         z = []
         for i in range(0, len(xs), 1024):
@@ -270,12 +271,16 @@ def main():
                          "--write-crops DIR`): each training face is seen as the pipeline cuts it with probability "
                          "--aligned-share (teacher and student alike), and PublicTest is evaluated both ways")
     ap.add_argument("--aligned-share", type=float, default=0.5)
+    ap.add_argument("--input", type=int, default=augment.INPUT,
+                    help="side of the network's input view of the 48-pixel frame (40: the shipped centre crop; 48: the "
+                         "whole frame, more context at 1.44x the multiply-adds; the network is fully convolutional)")
     ap.add_argument("--teachers", type=Path, nargs="+", default=None,
                     help="ONNX models whose mean raw logits teach the clean answer (an output ensemble of our own "
                          "models, ensemble.py) instead of a frozen copy of --from")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    augment.INPUT, augment.CROP_OFFSET = args.input, (augment.FRAME - args.input) // 2
     log = open_log(args.out)
     t0 = time.time()
     splits = load_splits(args.data, names=("Training", "PublicTest"))
