@@ -88,6 +88,18 @@ def natural_state(checkpoint, log_priors):
     return sd, tau
 
 
+class Upsampled(torch.nn.Module):
+    """The network fed its input view scaled up bilinearly to `side` pixels: higher resolution in every layer (the
+    network is fully convolutional) at (side / input)^2 the multiply-adds. `--upsample` trains it."""
+
+    def __init__(self, net, side):
+        super().__init__()
+        self.net, self.side = net, side
+
+    def forward(self, x):
+        return self.net(F.interpolate(x, size=(self.side, self.side), mode="bilinear", align_corners=False))
+
+
 def check_against_onnx(net, path, pixels_u8):
     cv2.setNumThreads(1)
     x = augment.centre_view(torch.from_numpy(pixels_u8[:64]))
@@ -274,6 +286,9 @@ def main():
     ap.add_argument("--input", type=int, default=augment.INPUT,
                     help="side of the network's input view of the 48-pixel frame (40: the shipped centre crop; 48: the "
                          "whole frame, more context at 1.44x the multiply-adds; the network is fully convolutional)")
+    ap.add_argument("--upsample", type=int, default=None,
+                    help="scale the trained copy's input view up to this side before the network (the teacher keeps "
+                         "the shipped view): does resolution pay?")
     ap.add_argument("--teachers", type=Path, nargs="+", default=None,
                     help="ONNX models whose mean raw logits teach the clean answer (an output ensemble of our own "
                          "models, ensemble.py) instead of a frozen copy of --from")
@@ -300,6 +315,10 @@ def main():
         log(f"student from {args.init}")
     for p in teacher.parameters():
         p.requires_grad_(False)
+    trained = student          # the weights that are saved: the network itself, without the upsampling in front
+    if args.upsample:
+        student = Upsampled(student, args.upsample)
+        log(f"input view {augment.INPUT} px scaled up to {args.upsample} px for the trained copy")
     log(f"torch {torch.__version__}, {args.threads} threads; from {args.source.name} sha256 {sha[:16]}… "
         f"(PyTorch vs OpenCV max logit difference {d:.2e}); {len(tr)} training rows")
     counts = tr.ferplus_soft[tr.ferplus_valid].sum(0)
@@ -368,7 +387,7 @@ def main():
         log(json.dumps(row))
         student.eval()
         torch.save({"arch": ARCH, "config": ARCHITECTURES[ARCH] | {"fused": True},
-                    "state_dict": {k: v.detach().clone() for k, v in student.state_dict().items()},
+                    "state_dict": {k: v.detach().clone() for k, v in trained.state_dict().items()}, "upsample": args.upsample,
                     "balanced_logits": bool(args.balanced), "epochs": epoch, "seconds": round(time.time() - t0, 1), "from": {"file": args.source.name, "sha256": sha},
                     "args": {k: str(v) for k, v in vars(args).items()}},
                    args.out / f"{ARCH}_robust_e{epoch}.pt")
